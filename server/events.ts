@@ -1,0 +1,37 @@
+// Domain events: what services announce after they commit, for the outbound side (real-time,
+// federation publisher, notifier) to act on. Services never call those layers directly.
+import { EventEmitter } from 'node:events';
+
+export interface DomainEvents {
+  /** These sessions no longer exist (logout, password change, suspension, deletion). */
+  'sessions.ended': { userId: string; sessionIds: string[] };
+  'user.created': { userId: string };
+  'user.updated': { userId: string };
+  'user.deleted': { userId: string };
+  'user.suspended': { userId: string };
+}
+
+export class EventBus {
+  readonly #emitter = new EventEmitter();
+  constructor() {
+    this.#emitter.setMaxListeners(50);
+  }
+  emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {
+    // A failing listener must not undo or fail the committed action that emitted the event.
+    for (const listener of this.#emitter.listeners(name)) {
+      try {
+        const r = (listener as (p: DomainEvents[K]) => unknown)(payload);
+        if (r instanceof Promise) r.catch((e) => this.#emitter.emit('error', e));
+      } catch (e) {
+        this.#emitter.emit('error', e);
+      }
+    }
+  }
+  on<K extends keyof DomainEvents>(name: K, listener: (payload: DomainEvents[K]) => void | Promise<void>): () => void {
+    this.#emitter.on(name, listener);
+    return () => this.#emitter.off(name, listener);
+  }
+  onError(handler: (e: unknown) => void) {
+    this.#emitter.on('error', handler);
+  }
+}

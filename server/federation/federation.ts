@@ -1,0 +1,128 @@
+// The Fedify federation: actors (a Person per member, an Application for the instance),
+// WebFinger, NodeInfo, inboxes. ActivityStreams vocabulary stays in this folder; the rest of the
+// server speaks domain terms. See docs/federation.md for what we send and accept.
+import { Temporal } from '@js-temporal/polyfill';
+import { type Federation, type KvStore, type MessageQueue, createFederation } from '@fedify/fedify';
+import { Activity, Application, Endpoints, Image, Person } from '@fedify/vocab';
+import { getLogger } from '@logtape/logtape';
+import type { AccountsRepository, UserRow } from '../accounts/repository.ts';
+import type { InstanceService } from '../instance/service.ts';
+import { ProfileService } from '../profiles/service.ts';
+import type { ActorKeys } from './keys.ts';
+import type { InboundLog } from './inbound-log.ts';
+
+/** The identifier of the instance actor; member identifiers are 16-character ids, so no clash. */
+export const INSTANCE_ACTOR = 'instance';
+export const SOFTWARE = { name: 'militant-network', version: '0.1.0' };
+
+export interface FederationDeps {
+  publicUrl: URL;
+  kv: KvStore;
+  queue: MessageQueue;
+  repo: AccountsRepository;
+  instance: InstanceService;
+  keys: ActorKeys;
+  inbound: InboundLog;
+  countUsers: () => Promise<number>;
+  /** Test-only: lets two instances on loopback reach each other (disables the SSRF guard). */
+  allowPrivateAddress: boolean;
+}
+
+export type AppFederation = Federation<null>;
+
+export function buildFederation(d: FederationDeps): AppFederation {
+  const log = getLogger(['militant', 'federation']);
+  const federation = createFederation<null>({
+    kv: d.kv,
+    queue: d.queue,
+    manuallyStartQueue: true,
+    origin: d.publicUrl.origin,
+    allowPrivateAddress: d.allowPrivateAddress,
+    signatureTimeWindow: Temporal.Duration.from({ hours: 1 }),
+  });
+
+  const personFor = async (ctx: Parameters<Parameters<AppFederation['setActorDispatcher']>[1]>[0], user: UserRow) => {
+    const keys = await ctx.getActorKeyPairs(user.id);
+    const avatar = ProfileService.avatarUrl(user);
+    return new Person({
+      id: ctx.getActorUri(user.id),
+      preferredUsername: user.username,
+      name: user.displayName,
+      // Bio only when the member chose to show it beyond the instance (privacy by default).
+      summary: user.profilePublic && user.bio ? escapeHtml(user.bio) : null,
+      url: new URL(`/@${user.username}`, d.publicUrl),
+      inbox: ctx.getInboxUri(user.id),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      icon: avatar ? new Image({ url: new URL(avatar, d.publicUrl), mediaType: 'image/webp' }) : null,
+      publicKey: keys[0]?.cryptographicKey,
+      assertionMethods: keys.map((k) => k.multikey),
+      manuallyApprovesFollowers: true,
+      discoverable: user.profilePublic,
+      indexable: false,
+    });
+  };
+
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) {
+        const keys = await ctx.getActorKeyPairs(INSTANCE_ACTOR);
+        const view = await d.instance.view('fr');
+        return new Application({
+          id: ctx.getActorUri(INSTANCE_ACTOR),
+          preferredUsername: d.publicUrl.hostname,
+          name: view.name,
+          summary: escapeHtml(view.description),
+          url: d.publicUrl,
+          inbox: ctx.getInboxUri(INSTANCE_ACTOR),
+          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+          publicKey: keys[0]?.cryptographicKey,
+          assertionMethods: keys.map((k) => k.multikey),
+          manuallyApprovesFollowers: true,
+          discoverable: false,
+          indexable: false,
+        });
+      }
+      const user = await d.repo.userById(identifier);
+      if (!user || user.status !== 'active') return null;
+      return personFor(ctx, user);
+    })
+    .setKeyPairsDispatcher(async (_ctx, identifier) => {
+      if (identifier !== INSTANCE_ACTOR && !(await d.repo.userById(identifier))) return [];
+      return d.keys.pairs(identifier);
+    })
+    .mapHandle(async (_ctx, handle) => {
+      if (handle.toLowerCase() === d.publicUrl.hostname.toLowerCase()) return INSTANCE_ACTOR;
+      const user = await d.repo.userByUsername(handle.toLowerCase());
+      return user && user.status === 'active' ? user.id : null;
+    });
+
+  federation.setNodeInfoDispatcher('/nodeinfo/2.1', async () => {
+    const settings = await d.instance.settings();
+    const view = await d.instance.view('fr');
+    return {
+      software: { name: SOFTWARE.name, version: SOFTWARE.version },
+      protocols: ['activitypub'],
+      openRegistrations: settings.registrationsOpen,
+      usage: { users: { total: await d.countUsers() }, localPosts: 0, localComments: 0 },
+      metadata: { nodeName: view.name, nodeDescription: view.description },
+    };
+  });
+
+  // Inboxes. Fedify verifies HTTP signatures (and that the key belongs to the actor) before any
+  // listener runs; unverified deliveries get 401. Until the next issues add handlers per activity
+  // type, every verified activity is kept, raw, in the inbound log.
+  federation
+    .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+    .on(Activity, async (ctx, activity) => {
+      await d.inbound.record(activity, ctx.recipient ?? null);
+    })
+    .onError((_ctx, error) => {
+      log.error('inbox listener failed: {error}', { error });
+    });
+
+  return federation;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

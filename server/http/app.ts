@@ -1,0 +1,112 @@
+// The Express application, in the order of the design: security and internal headers, the
+// Fedify bridge (before any body parser), the JSON API, uploads, then the web app (mounted by
+// the caller). socket.io attaches to the same http.Server beside it.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { getLogger } from '@logtape/logtape';
+import { AppError, isAppError, toProblem } from '../errors.ts';
+import { t } from '../../web/lib/i18n/index.ts';
+import { MediaStore } from '../media/store.ts';
+import type { Services } from '../services.ts';
+import { accountRoutes } from '../accounts/routes.ts';
+import { profileRoutes } from '../profiles/routes.ts';
+import { instanceRoutes } from '../instance/routes.ts';
+import { authenticate, requestMeta } from './api-kit.ts';
+import { federationBridge } from './bridge.ts';
+import { csrfGuard, internalHeaders, securityHeaders } from './security.ts';
+import { handleAs2ProfileLookup, nodeInfoLinks } from './federation-extras.ts';
+
+export interface HttpAppOptions {
+  /** Origins besides PUBLIC_URL allowed to post (the dev server's own origin, in dev). */
+  extraOrigins?: string[];
+}
+
+export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
+  const { config } = s;
+  const log = getLogger(['militant', 'http']);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(internalHeaders(config.publicUrl));
+  app.use(securityHeaders({ secure: config.secure }));
+
+  // Federation first: inboxes take signed POSTs from other servers, so no CSRF check or body
+  // parser may run before Fedify.
+  app.get('/.well-known/nodeinfo', nodeInfoLinks(config.publicUrl));
+  app.use(handleAs2ProfileLookup(s.repo, config.publicUrl));
+  app.use(federationBridge(s.federation, config.publicUrl));
+
+  app.use(csrfGuard(config.publicUrl, opts.extraOrigins));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  api.get('/health', async (_req, res) => {
+    try {
+      await s.db.ping();
+      res.json({ ok: true });
+    } catch {
+      res.status(503).json({ ok: false });
+    }
+  });
+  api.use(authenticate(s.sessions, config.secure));
+  api.use(
+    accountRoutes({ accounts: s.accounts, admin: s.admin, sessions: s.sessions, secure: config.secure, sessionDays: config.sessionDays }),
+  );
+  api.use(profileRoutes({ profiles: s.profiles, privacy: s.privacy, secure: config.secure, uploadLimitBytes: config.uploadLimitBytes }));
+  api.use(instanceRoutes({ instance: s.instance, mail: s.mail }));
+  api.use((_req, _res, next) => next(new AppError('not_found')));
+  app.use('/api', api);
+
+  // Uploads: only names we generated, never rendered as a document of this origin.
+  app.use(
+    '/media',
+    (req, res, next) => {
+      if (!MediaStore.isKey(req.path.slice(1))) return next(new AppError('not_found'));
+      res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+      next();
+    },
+    express.static(s.media.root, { index: false, dotfiles: 'deny', fallthrough: false, immutable: true, maxAge: '365d' }),
+  );
+
+  /** Errors of the API are JSON problems; elsewhere a short translated page. Never a stack trace. */
+  const errorHandler = (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = normalise(err);
+    if (!isAppError(e)) log.error('unexpected error on {method} {path}: {error}', { method: req.method, path: req.path, error: err });
+    const { locale } = requestMeta(req);
+    const problem = toProblem(e, locale);
+    if (problem.retryAfter) res.setHeader('Retry-After', String(problem.retryAfter));
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.path.startsWith('/api/') || req.path === '/api' || req.accepts(['html', 'json']) === 'json') {
+      res.status(problem.status).json(problem.body);
+      return;
+    }
+    res
+      .status(problem.status)
+      .type('html')
+      .send(
+        `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${t(locale, 'error.page_title', { status: problem.status })}</title><body style="font-family:system-ui;max-width:32em;margin:3em auto;padding:0 1em"><h1>${t(locale, 'error.page_title', { status: problem.status })}</h1><p>${escape(problem.body.message)}</p><p><a href="/">${t(locale, 'error.back_home')}</a></p></body></html>`,
+      );
+  };
+
+  return { app, errorHandler };
+}
+
+/** Errors thrown by Express' own body parsers and static middleware, as our error kinds. */
+function normalise(err: unknown): unknown {
+  if (isAppError(err)) return err;
+  const e = err as { type?: string; status?: number; statusCode?: number };
+  if (e?.type === 'entity.parse.failed') return new AppError('invalid_input', { message: 'error.malformed_json' });
+  if (e?.type === 'entity.too.large') return new AppError('payload_too_large');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new AppError('unsupported_media_type');
+  const status = e?.status ?? e?.statusCode;
+  if (status === 404) return new AppError('not_found');
+  if (status === 400) return new AppError('invalid_input');
+  return err;
+}
+
+function escape(s: string) {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

@@ -1,0 +1,18 @@
+// Logs through LogTape (which Fedify also uses), to the console. Called once per process.
+import { configure, getConsoleSink, type LogLevel } from '@logtape/logtape';
+
+let configured = false;
+
+export async function setupLogging(level: 'debug' | 'info' | 'warning' | 'error'): Promise<void> {
+  if (configured) return;
+  configured = true;
+  const lowest = level as LogLevel;
+  await configure({
+    sinks: { console: getConsoleSink() },
+    loggers: [
+      { category: ['militant'], lowestLevel: lowest, sinks: ['console'] },
+      { category: ['fedify'], lowestLevel: lowest === 'debug' ? 'info' : 'warning', sinks: ['console'] },
+      { category: ['logtape', 'meta'], lowestLevel: 'warning', sinks: ['console'] },
+    ],
+  });
+}

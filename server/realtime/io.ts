@@ -1,0 +1,71 @@
+// socket.io on the node's http.Server. A socket is authenticated by the session cookie (and the
+// Origin header, so another site cannot open one with the member's cookie), joins `user:<id>`
+// and `session:<id>`, and is disconnected the moment its session ends (logout, password change,
+// suspension, deletion), on every process when the Redis adapter is used.
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { Redis } from 'ioredis';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { SessionService } from '../accounts/sessions.ts';
+import type { EventBus } from '../events.ts';
+import { readCookie, sessionCookie } from '../http/cookies.ts';
+import type { Actor } from '../accounts/actor.ts';
+
+export interface SocketData {
+  actor: Actor;
+}
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+
+export function attachRealtime(
+  server: HttpServer,
+  d: { sessions: SessionService; events: EventBus; publicUrl: URL; secure: boolean; redis: Redis | null; extraOrigins?: string[] },
+): Server {
+  const allowed = new Set([d.publicUrl.origin, ...(d.extraOrigins ?? [])]);
+  const io = new Server(server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    cors: { origin: false },
+    // Cross-site WebSocket hijacking: a page on another site could open a socket carrying the
+    // member's cookie. Browsers always send Origin on WebSocket handshakes and Sec-Fetch-Site
+    // on polling requests; a client sending neither is not a browser and has no ambient cookie.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      const site = req.headers['sec-fetch-site'];
+      const crossSite = (origin !== undefined && !allowed.has(origin)) || (site !== undefined && site !== 'same-origin');
+      callback(null, !crossSite);
+    },
+    ...(d.redis ? { adapter: createAdapter(d.redis) } : {}),
+  });
+
+  const cookie = sessionCookie(d.secure);
+  io.use(async (socket, next) => {
+    try {
+      const found = await d.sessions.validate(readCookie(socket.request.headers.cookie, cookie.name));
+      if (!found) return next(new Error('unauthenticated'));
+      (socket.data as SocketData).actor = found.actor;
+      next();
+    } catch {
+      next(new Error('unavailable'));
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const { actor } = socket.data as SocketData;
+    void socket.join([userRoom(actor.userId), sessionRoom(actor.sessionId!)]);
+    socket.emit('ready', { userId: actor.userId });
+  });
+
+  d.events.on('sessions.ended', ({ sessionIds }) => {
+    for (const id of sessionIds) io.in(sessionRoom(id)).disconnectSockets(true);
+  });
+  d.events.on('user.deleted', ({ userId }) => {
+    io.in(userRoom(userId)).disconnectSockets(true);
+  });
+  d.events.on('user.suspended', ({ userId }) => {
+    io.in(userRoom(userId)).disconnectSockets(true);
+  });
+  return io;
+}

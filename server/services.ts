@@ -1,0 +1,82 @@
+// The composition root: every service is built once, here, and handed to the adapters (HTTP
+// API, web layer through the registry, sockets, federation, workers).
+import type { Redis } from 'ioredis';
+import { getLogger } from '@logtape/logtape';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { EventBus } from './events.ts';
+import { AccountsRepository } from './accounts/repository.ts';
+import { SessionService } from './accounts/sessions.ts';
+import { AccountService } from './accounts/service.ts';
+import { AdminService } from './accounts/admin.ts';
+import { InstanceService } from './instance/service.ts';
+import { MailService } from './mail/service.ts';
+import { DbMessageQueue } from './queue/db-queue.ts';
+import { RateLimits } from './security/rate-limits.ts';
+import { ProfileService } from './profiles/service.ts';
+import { PrivacyService } from './privacy/service.ts';
+import { MediaStore } from './media/store.ts';
+import { DbKvStore } from './federation/kv.ts';
+import { ActorKeys } from './federation/keys.ts';
+import { InboundLog } from './federation/inbound-log.ts';
+import { type AppFederation, buildFederation } from './federation/federation.ts';
+
+export interface Services {
+  config: Config;
+  db: Database;
+  events: EventBus;
+  limits: RateLimits;
+  repo: AccountsRepository;
+  sessions: SessionService;
+  accounts: AccountService;
+  admin: AdminService;
+  instance: InstanceService;
+  mail: MailService;
+  profiles: ProfileService;
+  privacy: PrivacyService;
+  media: MediaStore;
+  federation: AppFederation;
+  inbound: InboundLog;
+}
+
+export function buildServices(config: Config, db: Database, redis: Redis | null): Services {
+  const events = new EventBus();
+  const log = getLogger(['militant']);
+  events.onError((error) => log.error('domain event listener failed: {error}', { error }));
+  const limits = new RateLimits(redis);
+  const repo = new AccountsRepository(db);
+  const instance = new InstanceService(db);
+  const mailLog = getLogger(['militant', 'mail']);
+  const mail = new MailService({
+    db,
+    queue: new DbMessageQueue(db, { queue: 'mail', concurrency: 2, onError: (error) => mailLog.warn('mail queue: {error}', { error }) }),
+    smtpUrl: config.smtpUrl,
+    from: async () => config.mailFrom ?? `"${(await instance.view('fr')).name.replace(/"/g, '')}" <noreply@${config.publicUrl.hostname}>`,
+    instanceName: async () => (await instance.view('fr')).name,
+    log: {
+      info: (m) => mailLog.info(m),
+      warn: (m) => mailLog.warn(m),
+      error: (m) => mailLog.error(m),
+    },
+  });
+  const sessions = new SessionService({ db, repo, events, sessionDays: config.sessionDays });
+  const accounts = new AccountService({ db, repo, sessions, mail, instance, limits, events, publicUrl: config.publicUrl });
+  const admin = new AdminService({ db, repo, sessions, instance, limits, events });
+  const media = new MediaStore(config.dataDir);
+  const profiles = new ProfileService({ db, repo, media, limits, events, uploadLimitBytes: config.uploadLimitBytes });
+  const privacy = new PrivacyService({ db, repo, sessions, media, events });
+  const fedLog = getLogger(['militant', 'federation']);
+  const inbound = new InboundLog(db);
+  const federation = buildFederation({
+    publicUrl: config.publicUrl,
+    kv: new DbKvStore(db),
+    queue: new DbMessageQueue(db, { queue: 'fedify', onError: (error) => fedLog.warn('federation queue: {error}', { error }) }),
+    repo,
+    instance,
+    keys: new ActorKeys(db),
+    inbound,
+    countUsers: () => repo.countUsers(),
+    allowPrivateAddress: config.allowPrivateAddress,
+  });
+  return { config, db, events, limits, repo, sessions, accounts, admin, instance, mail, profiles, privacy, media, federation, inbound };
+}

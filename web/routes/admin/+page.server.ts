@@ -1,0 +1,29 @@
+import type { Actions, PageServerLoad } from './$types';
+import { registry } from '#server/registry.ts';
+import { action } from '#lib/server/forms.ts';
+
+export const load: PageServerLoad = async ({ locals }) => {
+  const s = registry();
+  const view = await s.instance.view(locals.locale);
+  const settings = await s.instance.settings();
+  return {
+    settings: {
+      name: settings.name ?? view.name,
+      description: settings.description ?? view.description,
+      charter: settings.charter ?? view.charter,
+      privacyNotice: settings.privacyNotice ?? view.privacyNotice,
+      registrationsOpen: settings.registrationsOpen,
+    },
+  };
+};
+
+export const actions: Actions = {
+  default: (event) =>
+    action(event, async ({ input, services }) => {
+      await services.instance.update(event.locals.actor, {
+        ...input,
+        registrationsOpen: input.registrationsOpen === 'on',
+      });
+      return { saved: true };
+    }),
+};
