@@ -59,6 +59,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/server ./server
+# The message catalog (mails, error messages) lives with the web app; the server reads it too.
+COPY --from=build /app/web/lib/i18n ./web/lib/i18n
 COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/build ./build
 

@@ -165,30 +165,35 @@ const nodeBin = nodeDir ? join(nodeDir, 'bin', 'node') : process.execPath;
 const env = toolEnv(nodeDir);
 ensureDependencies(env, nodeBin);
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
+// svelte-check type-checks the .svelte files and every .ts file of tsconfig.json; it needs the
+// types SvelteKit generates (sync).
+const typeCheck = [
+  ['generating SvelteKit types…', [bin('@sveltejs/kit', 'svelte-kit.js'), 'sync']],
+  ['type-checking (svelte-check)…', [bin('svelte-check', 'bin/svelte-check'), '--tsconfig', './tsconfig.json', '--threshold', 'warning', '--output', 'human']],
+];
 
 switch (task) {
   case 'start':
     ensureBuild(env, nodeBin);
-    exec(nodeBin, ['server/main.ts', ...rest], { ...env, NODE_ENV: env.NODE_ENV ?? 'production' });
+    exec(nodeBin, ['--env-file-if-exists=.env', 'server/main.ts', ...rest], { ...env, NODE_ENV: env.NODE_ENV ?? 'production' });
     break;
   case 'dev':
-    exec(nodeBin, ['server/main.ts', '--dev', ...rest], { ...env, NODE_ENV: 'development' });
+    exec(nodeBin, ['--env-file-if-exists=.env', 'server/main.ts', '--dev', ...rest], { ...env, NODE_ENV: 'development' });
     break;
   case 'build':
     ensureBuild(env, nodeBin, true);
     break;
   case 'check':
-    runSteps(nodeBin, [['type-checking…', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'tsconfig.json']]], env);
+    runSteps(nodeBin, typeCheck, env);
     break;
   case 'test': {
     ensureBuild(env, nodeBin);
     ensureChromium();
     const testEnv = { ...env, NODE_ENV: 'test' };
-    const steps = [
-      ['unit and integration tests (vitest)…', [bin('vitest', 'vitest.mjs'), 'run', ...rest]],
-      ['browser tests (Playwright + Chromium)…', [bin('@playwright/test', 'cli.js'), 'test', '-c', 'tests/e2e/playwright.config.ts']],
-    ];
-    runSteps(nodeBin, rest.length ? steps.slice(0, 1) : steps, testEnv);
+    const vitest = ['unit and integration tests (vitest)…', [bin('vitest', 'vitest.mjs'), 'run', '--config', 'tests/vitest.config.ts', ...rest]];
+    const browser = ['browser tests (Playwright + Chromium)…', [bin('@playwright/test', 'cli.js'), 'test', '-c', 'tests/e2e/playwright.config.ts']];
+    // `npm test -- <filter>` runs only the matching vitest files.
+    runSteps(nodeBin, rest.length ? [vitest] : [...typeCheck, vitest, browser], testEnv);
     break;
   }
   case 'exec': {

@@ -11,7 +11,8 @@ export async function setupLogging(level: 'debug' | 'info' | 'warning' | 'error'
     sinks: { console: getConsoleSink() },
     loggers: [
       { category: ['militant'], lowestLevel: lowest, sinks: ['console'] },
-      { category: ['fedify'], lowestLevel: lowest === 'debug' ? 'info' : 'warning', sinks: ['console'] },
+      // Fedify is chatty; one notch quieter than ours.
+      { category: ['fedify'], lowestLevel: lowest === 'debug' ? 'info' : lowest === 'error' ? 'fatal' : lowest === 'warning' ? 'error' : 'warning', sinks: ['console'] },
       { category: ['logtape', 'meta'], lowestLevel: 'warning', sinks: ['console'] },
     ],
   });

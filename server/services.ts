@@ -20,6 +20,8 @@ import { DbKvStore } from './federation/kv.ts';
 import { ActorKeys } from './federation/keys.ts';
 import { InboundLog } from './federation/inbound-log.ts';
 import { type AppFederation, buildFederation } from './federation/federation.ts';
+import { KnownInstances } from './federation/instances.ts';
+import { RemoteLookup } from './federation/lookup.ts';
 
 export interface Services {
   config: Config;
@@ -37,6 +39,8 @@ export interface Services {
   media: MediaStore;
   federation: AppFederation;
   inbound: InboundLog;
+  instances: KnownInstances;
+  remote: RemoteLookup;
 }
 
 export function buildServices(config: Config, db: Database, redis: Redis | null): Services {
@@ -67,6 +71,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   const privacy = new PrivacyService({ db, repo, sessions, media, events });
   const fedLog = getLogger(['militant', 'federation']);
   const inbound = new InboundLog(db);
+  const instances = new KnownInstances(db, config.publicUrl);
   const federation = buildFederation({
     publicUrl: config.publicUrl,
     kv: new DbKvStore(db),
@@ -75,8 +80,10 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     instance,
     keys: new ActorKeys(db),
     inbound,
+    instances,
     countUsers: () => repo.countUsers(),
     allowPrivateAddress: config.allowPrivateAddress,
   });
-  return { config, db, events, limits, repo, sessions, accounts, admin, instance, mail, profiles, privacy, media, federation, inbound };
+  const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress });
+  return { config, db, events, limits, repo, sessions, accounts, admin, instance, mail, profiles, privacy, media, federation, inbound, instances, remote };
 }

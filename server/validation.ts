@@ -20,7 +20,8 @@ function fieldError(issue: z.core.$ZodIssue): FieldError {
 
 /** Parses input with a schema or throws invalid_input with one message per field. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
+  // No body at all (or one that was not JSON) reads as an empty form: each field says what it needs.
+  const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const fields: Record<string, FieldError> = {};
   for (const issue of result.error.issues) {

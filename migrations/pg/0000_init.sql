@@ -37,6 +37,14 @@ CREATE TABLE "instance_settings" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "known_instances" (
+	"host" text PRIMARY KEY NOT NULL,
+	"first_seen_at" timestamp with time zone NOT NULL,
+	"last_seen_at" timestamp with time zone NOT NULL,
+	"last_verified_at" timestamp with time zone,
+	"last_verified_actor" text
+);
+--> statement-breakpoint
 CREATE TABLE "kv_entries" (
 	"key" text PRIMARY KEY NOT NULL,
 	"value" text NOT NULL,

@@ -1,5 +1,5 @@
 // Storage of accounts, sessions and email challenges. No rules here: the services decide.
-import { and, asc, count, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { Schema } from '../db/client.ts';
 
@@ -11,13 +11,25 @@ export type NewChallenge = Schema['emailChallenges']['$inferInsert'];
 
 export class AccountsRepository {
   readonly #db: Database;
+  // Hot paths (every authenticated request), prepared once.
+  readonly #userById: (p: { id: string }) => Promise<UserRow[]>;
+  readonly #sessionWithUser: (p: { id: string }) => Promise<{ session: SessionRow; user: UserRow }[]>;
+
   constructor(db: Database) {
     this.#db = db;
+    const { users, sessions } = db.t;
+    this.#userById = db.prepared('user_by_id', (q) => q.select().from(users).where(eq(users.id, sql.placeholder('id'))));
+    this.#sessionWithUser = db.prepared('session_with_user', (q) =>
+      q
+        .select({ session: sessions, user: users })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.id, sql.placeholder('id'))),
+    );
   }
 
   async userById(id: string): Promise<UserRow | undefined> {
-    const { users } = this.#db.t;
-    return (await this.#db.q.select().from(users).where(eq(users.id, id)))[0];
+    return (await this.#userById({ id }))[0];
   }
 
   async userByEmail(email: string): Promise<UserRow | undefined> {
@@ -93,13 +105,7 @@ export class AccountsRepository {
   }
 
   async sessionWithUser(id: string): Promise<{ session: SessionRow; user: UserRow } | undefined> {
-    const { sessions, users } = this.#db.t;
-    const rows = await this.#db.q
-      .select({ session: sessions, user: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.id, id));
-    return rows[0];
+    return (await this.#sessionWithUser({ id }))[0];
   }
 
   async touchSession(id: string, lastUsedAt: Date, expiresAt: Date): Promise<void> {
@@ -188,10 +194,5 @@ export class AccountsRepository {
   async deleteOldChallenges(before: Date): Promise<number> {
     const { emailChallenges: c } = this.#db.t;
     return (await this.#db.w.delete(c).where(lt(c.expiresAt, before)).returning({ id: c.id })).length;
-  }
-
-  async oldestUsers(limit: number): Promise<UserRow[]> {
-    const { users } = this.#db.t;
-    return this.#db.q.select().from(users).orderBy(asc(users.createdAt)).limit(limit);
   }
 }

@@ -95,6 +95,22 @@ export abstract class Database {
     return result;
   }
 
+  /**
+   * A read query prepared once on the read connection, for hot paths (session validation runs on
+   * every request): building and preparing SQL each time costs more than running it. Inside a
+   * transaction the query is built on the transaction instead, which sees its writes.
+   */
+  prepared<P extends Record<string, unknown>, R>(name: string, build: (q: Db) => { prepare(name?: string): unknown }): (params: P) => Promise<R[]> {
+    // `execute` maps rows to the selection on both drivers (SQLite's returns them synchronously).
+    type Prepared = { execute: (p: P) => Promise<R[]> | R[] };
+    let statement: Prepared | null = null;
+    return async (params: P) => {
+      if (this.inTransaction) return (build(this.q).prepare(name) as Prepared).execute(params);
+      statement ??= build(this.reader).prepare(name) as Prepared;
+      return statement.execute(params);
+    };
+  }
+
   /** Runs a callback once the current transaction has committed (at once outside one). */
   afterCommit(callback: () => void): void {
     const ctx = this.als.getStore();

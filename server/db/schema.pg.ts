@@ -147,3 +147,12 @@ export const inboundActivities = pgTable(
   },
   (t) => [index('inbound_activities_received_idx').on(t.receivedAt), uniqueIndex('inbound_activities_activity_uq').on(t.activityId)],
 );
+
+/** Other servers this instance has heard from, and whether their signatures verified. */
+export const knownInstances = pgTable('known_instances', {
+  host: text('host').primaryKey(),
+  firstSeenAt: ts('first_seen_at').notNull(),
+  lastSeenAt: ts('last_seen_at').notNull(),
+  lastVerifiedAt: ts('last_verified_at'),
+  lastVerifiedActor: text('last_verified_actor'),
+});

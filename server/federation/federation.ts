@@ -10,6 +10,7 @@ import type { InstanceService } from '../instance/service.ts';
 import { ProfileService } from '../profiles/service.ts';
 import type { ActorKeys } from './keys.ts';
 import type { InboundLog } from './inbound-log.ts';
+import type { KnownInstances } from './instances.ts';
 
 /** The identifier of the instance actor; member identifiers are 16-character ids, so no clash. */
 export const INSTANCE_ACTOR = 'instance';
@@ -23,6 +24,7 @@ export interface FederationDeps {
   instance: InstanceService;
   keys: ActorKeys;
   inbound: InboundLog;
+  instances: KnownInstances;
   countUsers: () => Promise<number>;
   /** Test-only: lets two instances on loopback reach each other (disables the SSRF guard). */
   allowPrivateAddress: boolean;
@@ -84,6 +86,14 @@ export function buildFederation(d: FederationDeps): AppFederation {
       }
       const user = await d.repo.userById(identifier);
       if (!user || user.status !== 'active') return null;
+      // A signed fetch (servers in secure mode sign theirs): verify it and remember the server.
+      // Not for the instance actor above, whose key other servers fetch to verify ours.
+      if (ctx.request.headers.has('signature') || ctx.request.headers.has('signature-input')) {
+        const owner = await ctx.getSignedKeyOwner().catch(() => null);
+        const keyId = (await ctx.getSignedKey().catch(() => null))?.id;
+        if (owner?.id) await d.instances.seen(owner.id, true);
+        else if (keyId) await d.instances.seen(keyId, false);
+      }
       return personFor(ctx, user);
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
@@ -115,6 +125,7 @@ export function buildFederation(d: FederationDeps): AppFederation {
     .setInboxListeners('/users/{identifier}/inbox', '/inbox')
     .on(Activity, async (ctx, activity) => {
       await d.inbound.record(activity, ctx.recipient ?? null);
+      if (activity.actorId) await d.instances.seen(activity.actorId, true);
     })
     .onError((_ctx, error) => {
       log.error('inbox listener failed: {error}', { error });

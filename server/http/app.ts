@@ -10,6 +10,7 @@ import type { Services } from '../services.ts';
 import { accountRoutes } from '../accounts/routes.ts';
 import { profileRoutes } from '../profiles/routes.ts';
 import { instanceRoutes } from '../instance/routes.ts';
+import { federationRoutes } from '../federation/routes.ts';
 import { authenticate, requestMeta } from './api-kit.ts';
 import { federationBridge } from './bridge.ts';
 import { csrfGuard, internalHeaders, securityHeaders } from './security.ts';
@@ -55,6 +56,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   );
   api.use(profileRoutes({ profiles: s.profiles, privacy: s.privacy, secure: config.secure, uploadLimitBytes: config.uploadLimitBytes }));
   api.use(instanceRoutes({ instance: s.instance, mail: s.mail }));
+  api.use(federationRoutes({ remote: s.remote, instances: s.instances }));
   api.use((_req, _res, next) => next(new AppError('not_found')));
   app.use('/api', api);
 

@@ -27,6 +27,7 @@ export const NOT_PERSONAL = {
   kv_entries: 'federation caches (remote documents, keys), expiring',
   queue_messages: 'pending jobs; a job about a deleted member finds nothing and ends',
   inbound_activities: 'raw activities received from other servers (audit), purged after 30 days',
+  known_instances: 'other servers we heard from: host, dates, the last actor whose signature verified',
 } as const;
 
 const deleteSchema = z.object({ confirm: z.string().max(100) });

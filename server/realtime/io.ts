@@ -37,7 +37,8 @@ export function attachRealtime(
       const crossSite = (origin !== undefined && !allowed.has(origin)) || (site !== undefined && site !== 'same-origin');
       callback(null, !crossSite);
     },
-    ...(d.redis ? { adapter: createAdapter(d.redis) } : {}),
+    // The adapter blocks on XREAD: it gets a connection of its own.
+    ...(d.redis ? { adapter: createAdapter(d.redis.duplicate()) } : {}),
   });
 
   const cookie = sessionCookie(d.secure);

@@ -20,6 +20,7 @@ const POLICIES = {
   'password-change:account': { points: 10, duration: 3600 },
   'setup:ip': { points: 10, duration: 3600 },
   'upload:account': { points: 30, duration: 3600 },
+  'remote-lookup:account': { points: 60, duration: 600 },
 } as const;
 
 export type PolicyName = keyof typeof POLICIES;
