@@ -165,6 +165,8 @@ const nodeBin = nodeDir ? join(nodeDir, 'bin', 'node') : process.execPath;
 const env = toolEnv(nodeDir);
 ensureDependencies(env, nodeBin);
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
+// Settings from a .env file at the root, when there is one (the environment wins).
+const envFile = existsSync(join(root, '.env')) ? ['--env-file=.env'] : [];
 // svelte-check type-checks the .svelte files and every .ts file of tsconfig.json; it needs the
 // types SvelteKit generates (sync).
 const typeCheck = [
@@ -175,10 +177,10 @@ const typeCheck = [
 switch (task) {
   case 'start':
     ensureBuild(env, nodeBin);
-    exec(nodeBin, ['--env-file-if-exists=.env', 'server/main.ts', ...rest], { ...env, NODE_ENV: env.NODE_ENV ?? 'production' });
+    exec(nodeBin, [...envFile, 'server/main.ts', ...rest], { ...env, NODE_ENV: env.NODE_ENV ?? 'production' });
     break;
   case 'dev':
-    exec(nodeBin, ['--env-file-if-exists=.env', 'server/main.ts', '--dev', ...rest], { ...env, NODE_ENV: 'development' });
+    exec(nodeBin, [...envFile, 'server/main.ts', '--dev', ...rest], { ...env, NODE_ENV: 'development' });
     break;
   case 'build':
     ensureBuild(env, nodeBin, true);

@@ -1,4 +1,5 @@
 // Logs through LogTape (which Fedify also uses), to the console. Called once per process.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { configure, getConsoleSink, type LogLevel } from '@logtape/logtape';
 
 let configured = false;
@@ -8,6 +9,8 @@ export async function setupLogging(level: 'debug' | 'info' | 'warning' | 'error'
   configured = true;
   const lowest = level as LogLevel;
   await configure({
+    // Fedify attaches request context (trace ids) to its log records through this.
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { console: getConsoleSink() },
     loggers: [
       { category: ['militant'], lowestLevel: lowest, sinks: ['console'] },

@@ -71,6 +71,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   const privacy = new PrivacyService({ db, repo, sessions, media, events });
   const fedLog = getLogger(['militant', 'federation']);
   const inbound = new InboundLog(db);
+  const keys = new ActorKeys(db);
+  events.on('user.deleted', ({ userId }) => keys.forget(userId));
   const instances = new KnownInstances(db, config.publicUrl);
   const federation = buildFederation({
     publicUrl: config.publicUrl,
@@ -78,7 +80,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     queue: new DbMessageQueue(db, { queue: 'fedify', onError: (error) => fedLog.warn('federation queue: {error}', { error }) }),
     repo,
     instance,
-    keys: new ActorKeys(db),
+    keys,
     inbound,
     instances,
     countUsers: () => repo.countUsers(),

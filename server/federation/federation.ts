@@ -128,7 +128,7 @@ export function buildFederation(d: FederationDeps): AppFederation {
       if (activity.actorId) await d.instances.seen(activity.actorId, true);
     })
     .onError((_ctx, error) => {
-      log.error('inbox listener failed: {error}', { error });
+      log.warn('inbox delivery not processed: {error}', { error });
     });
 
   return federation;

@@ -7,10 +7,19 @@ import type { Database } from '../db/client.ts';
 const ALGORITHMS = ['RSASSA-PKCS1-v1_5', 'Ed25519'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 
+/** Imported keys kept in memory: importing an RSA private key costs more than serving an actor. */
+const CACHE_SIZE = 2000;
+
 export class ActorKeys {
   readonly #db: Database;
+  readonly #cache = new Map<string, CryptoKeyPair[]>();
   constructor(db: Database) {
     this.#db = db;
+  }
+
+  /** Forgets an actor's keys (account erased). */
+  forget(actorId: string): void {
+    this.#cache.delete(actorId);
   }
 
   async #load(actorId: string, algorithm: Algorithm): Promise<CryptoKeyPair | null> {
@@ -25,6 +34,15 @@ export class ActorKeys {
 
   /** The actor's key pairs, RSA first; created and stored the first time. */
   async pairs(actorId: string): Promise<CryptoKeyPair[]> {
+    const cached = this.#cache.get(actorId);
+    if (cached) return cached;
+    const pairs = await this.#loadOrCreate(actorId);
+    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(actorId, pairs);
+    return pairs;
+  }
+
+  async #loadOrCreate(actorId: string): Promise<CryptoKeyPair[]> {
     const pairs: CryptoKeyPair[] = [];
     for (const algorithm of ALGORITHMS) {
       let pair = await this.#load(actorId, algorithm);

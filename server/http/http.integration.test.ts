@@ -140,4 +140,10 @@ describe('HTTP layer', () => {
     const ok = await member.patch('/api/me', { username: 'new_name', skills: ['legal'], skillTags: 'Tractage, affiches,tractage' });
     expect(ok.body).toMatchObject({ username: 'new_name', skills: ['legal'], skillTags: ['tractage', 'affiches'] });
   });
+
+  it('lets a member stop giving a commune, and checks a new one', async () => {
+    expect((await member.patch('/api/me', { postalCode: '13001' })).body).toMatchObject({ postalCode: '13001', communeName: 'Marseille 1er Arrondissement' });
+    expect((await member.patch('/api/me', { postalCode: '00000' })).body.fields.postalCode).toBe('Ce code postal est inconnu.');
+    expect((await member.patch('/api/me', { postalCode: '' })).body).toMatchObject({ postalCode: null, communeCode: null, communeName: null });
+  });
 });

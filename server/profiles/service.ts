@@ -84,7 +84,8 @@ const updateSchema = z.object({
   bio: text(BIO_MAX, 'bio.too_long').optional(),
   skills: skillList.optional(),
   skillTags: tagList.optional(),
-  postalCode: postalCode.optional(),
+  // Empty: the member no longer gives a commune (data minimisation).
+  postalCode: z.union([z.literal(''), postalCode]).optional(),
   communeCode: z.string().trim().max(5).optional().nullable(),
   profilePublic: checkbox.optional(),
   showCommune: checkbox.optional(),
@@ -184,7 +185,9 @@ export class ProfileService {
     if (v.profilePublic !== undefined) patch.profilePublic = v.profilePublic;
     if (v.showCommune !== undefined) patch.showCommune = v.showCommune;
     if (v.locale !== undefined) patch.locale = v.locale;
-    if (v.postalCode !== undefined) {
+    if (v.postalCode === '') {
+      Object.assign(patch, { postalCode: null, communeCode: null, communeName: null, departementCode: null });
+    } else if (v.postalCode !== undefined) {
       const c = resolveCommune(v.postalCode, v.communeCode ?? null);
       Object.assign(patch, { postalCode: v.postalCode, communeCode: c.code, communeName: c.name, departementCode: c.departementCode });
     }

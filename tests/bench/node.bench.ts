@@ -20,6 +20,8 @@ import { DbMessageQueue } from '../../server/queue/db-queue.ts';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 
 async function load(url: string, headers: Record<string, string> = {}) {
+  // One request first: the first actor fetch generates its keys, the first page compiles routes.
+  await fetch(url, { headers }).then((r) => r.arrayBuffer());
   const result = await autocannon({ url, connections: 16, duration: DURATION, headers });
   if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };

@@ -2,7 +2,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
 import { action } from '#lib/server/forms.ts';
 
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async ({ locals, url }) => {
   const s = registry();
   const view = await s.instance.view(locals.locale);
   const settings = await s.instance.settings();
@@ -14,6 +14,7 @@ export const load: PageServerLoad = async ({ locals }) => {
       privacyNotice: settings.privacyNotice ?? view.privacyNotice,
       registrationsOpen: settings.registrationsOpen,
     },
+    justSetUp: url.searchParams.has('setup'),
   };
 };
 
