@@ -10,7 +10,7 @@ import { getLogger } from '@logtape/logtape';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { buildServices, type Services } from './services.ts';
-import { buildHttpApp } from './http/app.ts';
+import { buildHttpApp, healthCheck } from './http/app.ts';
 import { INTERNAL_HEADERS } from './http/security.ts';
 import { attachRealtime } from './realtime/io.ts';
 import { setRegistry } from './registry.ts';
@@ -68,14 +68,7 @@ async function mountWeb(app: express.Express, server: HttpServer, mode: WebMode,
 function healthOnlyApp(services: Services) {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/api/health', async (_req, res) => {
-    try {
-      await services.db.ping();
-      res.json({ ok: true });
-    } catch {
-      res.status(503).json({ ok: false });
-    }
-  });
+  app.get('/api/health', healthCheck(services.db));
   const errorHandler = (_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).json({ ok: false });
   };

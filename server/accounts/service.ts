@@ -241,7 +241,7 @@ export class AccountService {
     const { repo, mail } = this.#d;
     const user = c.userId ? await repo.userById(c.userId) : undefined;
     if (!user) throw fail.gone('verify.expired');
-    if (await repo.userByEmail(c.email)) throw fail.conflict('verify.expired');
+    if (await repo.userByEmail(c.email)) throw fail.conflict('error.conflict'); // taken since the request
     const oldEmail = user.email;
     const updated = (await repo.updateUser(user.id, { email: c.email }))!;
     await mail.send({

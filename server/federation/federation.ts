@@ -11,6 +11,7 @@ import { ProfileService } from '../profiles/service.ts';
 import type { ActorKeys } from './keys.ts';
 import type { InboundLog } from './inbound-log.ts';
 import type { KnownInstances } from './instances.ts';
+import { escapeHtml } from '../html.ts';
 
 /** The identifier of the instance actor; member identifiers are 16-character ids, so no clash. */
 export const INSTANCE_ACTOR = 'instance';
@@ -132,8 +133,4 @@ export function buildFederation(d: FederationDeps): AppFederation {
     });
 
   return federation;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

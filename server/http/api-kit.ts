@@ -23,6 +23,8 @@ type Handler = (ctx: ApiContext) => Promise<unknown> | unknown;
 declare module 'express-serve-static-core' {
   interface Request {
     actor?: Actor | null;
+    /** The language the member chose in their profile, if any. */
+    actorLocale?: string;
   }
 }
 
@@ -40,7 +42,7 @@ export function authenticate(sessions: SessionService, secure: boolean) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const found = await sessions.validate(readCookie(req.get('cookie'), cookie.name));
     req.actor = found?.actor ?? null;
-    (req as Request & { actorLocale?: string }).actorLocale = found?.user.locale;
+    req.actorLocale = found?.user.locale;
     next();
   };
 }
@@ -50,7 +52,7 @@ export function route(router: Router, method: Method, path: string, handler: Han
   router[method](path, async (req: Request, res: Response) => {
     const ctx: ApiContext = {
       actor: req.actor ?? null,
-      meta: requestMeta(req, (req as Request & { actorLocale?: string }).actorLocale),
+      meta: requestMeta(req, req.actorLocale),
       body: req.body,
       query: req.query as Record<string, unknown>,
       params: req.params as Record<string, string>,

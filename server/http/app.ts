@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { getLogger } from '@logtape/logtape';
 import { AppError, isAppError, toProblem } from '../errors.ts';
 import { t } from '../../web/lib/i18n/index.ts';
+import { escapeHtml } from '../html.ts';
 import { MediaStore } from '../media/store.ts';
 import type { Services } from '../services.ts';
 import { accountRoutes } from '../accounts/routes.ts';
@@ -42,14 +43,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
 
   const api = express.Router();
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
-  api.get('/health', async (_req, res) => {
-    try {
-      await s.db.ping();
-      res.json({ ok: true });
-    } catch {
-      res.status(503).json({ ok: false });
-    }
-  });
+  api.get('/health', healthCheck(s.db));
   api.use(authenticate(s.sessions, config.secure));
   api.use(
     accountRoutes({ accounts: s.accounts, admin: s.admin, sessions: s.sessions, secure: config.secure, sessionDays: config.sessionDays }),
@@ -89,11 +83,23 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
       .status(problem.status)
       .type('html')
       .send(
-        `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${t(locale, 'error.page_title', { status: problem.status })}</title><body style="font-family:system-ui;max-width:32em;margin:3em auto;padding:0 1em"><h1>${t(locale, 'error.page_title', { status: problem.status })}</h1><p>${escape(problem.body.message)}</p><p><a href="/">${t(locale, 'error.back_home')}</a></p></body></html>`,
+        `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${t(locale, 'error.page_title', { status: problem.status })}</title><body style="font-family:system-ui;max-width:32em;margin:3em auto;padding:0 1em"><h1>${t(locale, 'error.page_title', { status: problem.status })}</h1><p>${escapeHtml(problem.body.message)}</p><p><a href="/">${t(locale, 'error.back_home')}</a></p></body></html>`,
       );
   };
 
   return { app, errorHandler };
+}
+
+/** 200 when the database answers, 503 otherwise (load balancers and container health checks). */
+export function healthCheck(db: Services['db']) {
+  return async (_req: Request, res: Response) => {
+    try {
+      await db.ping();
+      res.json({ ok: true });
+    } catch {
+      res.status(503).json({ ok: false });
+    }
+  };
 }
 
 /** Errors thrown by Express' own body parsers and static middleware, as our error kinds. */
@@ -107,8 +113,4 @@ function normalise(err: unknown): unknown {
   if (status === 404) return new AppError('not_found');
   if (status === 400) return new AppError('invalid_input');
   return err;
-}
-
-function escape(s: string) {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

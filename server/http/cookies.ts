@@ -18,9 +18,14 @@ export interface CookieOptions {
   maxAge: number;
 }
 
-/** Options for Express' res.cookie (which counts maxAge in milliseconds, unlike SvelteKit). */
+/** Attributes of our cookies, maxAge in seconds (SvelteKit's cookies.set). */
+export function cookieAttributes(spec: CookieSpec, maxAgeSeconds: number): CookieOptions {
+  return { httpOnly: true, secure: spec.secure, sameSite: 'lax', path: '/', maxAge: maxAgeSeconds };
+}
+
+/** The same for Express' res.cookie, which counts maxAge in milliseconds. */
 export function expressCookieOptions(spec: CookieSpec, maxAgeSeconds: number): CookieOptions {
-  return { httpOnly: true, secure: spec.secure, sameSite: 'lax', path: '/', maxAge: maxAgeSeconds * 1000 };
+  return { ...cookieAttributes(spec, maxAgeSeconds), maxAge: maxAgeSeconds * 1000 };
 }
 
 /** Reads one cookie from a Cookie header (no dependency; values are our own tokens). */

@@ -1,6 +1,7 @@
 // The emails the instance sends, rendered in the recipient's language as plain text and a
 // simple HTML version (escaped; no remote images, no tracking).
 import { type Locale, type MessageKey, t } from '../../web/lib/i18n/index.ts';
+import { escapeHtml } from '../html.ts';
 
 export type MailTemplate =
   | 'signup'
@@ -25,8 +26,6 @@ export interface RenderedMail {
   html: string;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Templates that carry a one-time code and link. */
 const WITH_CODE: ReadonlySet<MailTemplate> = new Set(['signup', 'login', 'existing', 'email_change']);

@@ -148,6 +148,18 @@ export class ProfileService {
     };
   }
 
+  /** The username behind an actor id, for a browser that opened an actor URL. */
+  async usernameOf(userId: string): Promise<string> {
+    const user = typeof userId === 'string' ? await this.#repo.userById(userId) : undefined;
+    if (!user || user.status !== 'active') throw fail.notFound();
+    return user.username;
+  }
+
+  /** How many members the instance has (home page). */
+  memberCount(): Promise<number> {
+    return this.#repo.countUsers();
+  }
+
   /** The actor's own profile and settings. */
   async own(actor: Actor | null): Promise<OwnProfile> {
     const a = requireActor(actor);

@@ -62,6 +62,13 @@ test('sign up, confirm by mail, set a password, log out, log in, see the profile
   await expect(page).toHaveURL(/\/@lea_militante$/);
   await expect(page.getByRole('heading', { name: 'Léa Militante' })).toBeVisible();
   await expect(page.getByText('@lea_militante')).toBeVisible();
+
+  // The actor URL, opened by a browser, is the same profile; a server gets ActivityStreams.
+  const { id } = await (await page.request.get(url('/api/me'))).json();
+  await page.goto(url(`/users/${id}`));
+  await expect(page).toHaveURL(/\/@lea_militante$/);
+  const actor = await page.request.get(url(`/users/${id}`), { headers: { accept: 'application/activity+json' } });
+  expect((await actor.json()).preferredUsername).toBe('lea_militante');
 });
 
 test('confirms a sign-up with the 6-digit code too', async ({ page }) => {

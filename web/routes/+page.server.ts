@@ -7,6 +7,6 @@ export const load: PageServerLoad = async ({ locals }) => {
   return {
     description: instance.description,
     registrationsOpen: instance.registrationsOpen,
-    members: await s.repo.countUsers(),
+    members: await s.profiles.memberCount(),
   };
 };

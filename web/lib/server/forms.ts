@@ -3,7 +3,7 @@
 // back in the form (never passwords). Redirects and SvelteKit errors pass through.
 import { fail, isHttpError, isRedirect, type RequestEvent } from '@sveltejs/kit';
 import { isAppError, toProblem } from '#server/errors.ts';
-import { challengeCookie, sessionCookie as sessionCookieSpec } from '#server/http/cookies.ts';
+import { challengeCookie, cookieAttributes, sessionCookie as sessionCookieSpec } from '#server/http/cookies.ts';
 import { t } from '#lib/i18n/index.ts';
 import { registry } from '#server/registry.ts';
 import type { Services } from '#server/services.ts';
@@ -69,12 +69,12 @@ export async function action<T>(
 export function setSessionCookie(event: RequestEvent, token: string) {
   const s = registry();
   const spec = sessionCookieSpec(s.config.secure);
-  event.cookies.set(spec.name, token, { path: '/', httpOnly: true, secure: spec.secure, sameSite: 'lax', maxAge: s.config.sessionDays * 86400 });
+  event.cookies.set(spec.name, token, cookieAttributes(spec, s.config.sessionDays * 86400));
 }
 
 export function setChallengeCookie(event: RequestEvent, id: string) {
   const spec = challengeCookie(registry().config.secure);
-  event.cookies.set(spec.name, id, { path: '/', httpOnly: true, secure: spec.secure, sameSite: 'lax', maxAge: 600 });
+  event.cookies.set(spec.name, id, cookieAttributes(spec, 600));
 }
 
 export function readChallengeCookie(event: RequestEvent): string | undefined {
