@@ -183,10 +183,7 @@ describe.each(dialects)('accounts on %s', (dialect) => {
 
   it('lists sessions, ends one, refuses another member’s session id, and logs out', async () => {
     const { client, user } = await n.signup('jade@example.org', 'Jade');
-    const second = n.client();
-    await second.post('/api/auth/login/code', { email: 'jade@example.org' }).then(async (r) =>
-      second.post('/api/auth/verify', { challengeId: r.body.challengeId, code: codeOf(await n.smtp.waitFor('jade@example.org')).code }),
-    );
+    const second = await n.login('jade@example.org');
     const list = await client.get('/api/me/sessions');
     expect(list.body.sessions).toHaveLength(2);
     expect(list.body.sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1);

@@ -42,10 +42,7 @@ describe('real-time connections', () => {
   });
 
   it('disconnects the sockets of a session when it logs out, and only those', async () => {
-    const other = n.client();
-    const start = await other.post('/api/auth/login/code', { email: 'rt@example.org' });
-    const code = /\b(\d{6})\b/.exec((await n.smtp.waitFor('rt@example.org')).text)![1];
-    await other.post('/api/auth/verify', { challengeId: start.body.challengeId, code });
+    const other = await n.login('rt@example.org');
     const a = await open(n, { cookie: member.client.cookieHeader, origin: n.url.origin });
     const b = await open(n, { cookie: other.cookieHeader, origin: n.url.origin });
     expect(a.ready && b.ready).toBeTruthy();
@@ -57,10 +54,7 @@ describe('real-time connections', () => {
   });
 
   it('disconnects the other sessions’ sockets when the password changes', async () => {
-    const other = n.client();
-    const start = await other.post('/api/auth/login/code', { email: 'rt@example.org' });
-    const code = /\b(\d{6})\b/.exec((await n.smtp.waitFor('rt@example.org')).text)![1];
-    await other.post('/api/auth/verify', { challengeId: start.body.challengeId, code });
+    const other = await n.login('rt@example.org');
     const b = await open(n, { cookie: other.cookieHeader, origin: n.url.origin });
     const gone = disconnected(b.socket);
     expect((await member.client.put('/api/me/password', { newPassword: 'toujours plus long' })).status).toBe(204);

@@ -19,6 +19,8 @@ export interface TestNode {
   client(opts?: { origin?: string | null; language?: string }): Client;
   /** Signs a member up through the API and returns a logged-in client. */
   signup(email: string, displayName?: string, postalCode?: string): Promise<{ client: Client; user: { id: string; username: string } }>;
+  /** Opens one more session for an existing member (login by mailed code) on a new client. */
+  login(email: string): Promise<Client>;
   /** Creates the administrator through the setup token and returns a logged-in client. */
   setupAdmin(email?: string, password?: string): Promise<{ client: Client; user: { id: string; username: string } }>;
   close(): Promise<void>;
@@ -60,6 +62,14 @@ export async function startTestNode(dialect: Dialect = 'sqlite', opts: { rateLim
       const verified = await c.post('/api/auth/verify', { challengeId: start.body.challengeId, code });
       if (verified.status !== 200) throw new Error(`verify failed: ${verified.status} ${JSON.stringify(verified.body)}`);
       return { client: c, user: verified.body.user };
+    },
+    async login(email) {
+      const c = client();
+      const start = await c.post('/api/auth/login/code', { email });
+      const mail = await smtp.waitFor(email, (m) => /\b\d{6}\b/.test(m.text));
+      const verified = await c.post('/api/auth/verify', { challengeId: start.body.challengeId, code: codeOf(mail).code });
+      if (verified.status !== 200) throw new Error(`login failed: ${verified.status} ${JSON.stringify(verified.body)}`);
+      return c;
     },
     async setupAdmin(email = 'admin@example.org', password = 'un long mot de passe sûr') {
       const token = new URL(node.setupUrl!).searchParams.get('token');
