@@ -9,6 +9,12 @@ export interface DomainEvents {
   'user.updated': { userId: string };
   'user.deleted': { userId: string };
   'user.suspended': { userId: string };
+  /** A member's unread count may have changed. */
+  'notification.created': { userId: string };
+  /** A new post, for the live feeds of those who may see it (they fetch it, checked, by id). */
+  'post.created': { postId: string; userIds: string[]; groupId: string | null; audience: 'public' | 'friends' | 'group' | 'private' };
+  /** A member's standing with a group changed: member or not, follower or not (live rooms follow). */
+  'group.membership': { groupId: string; userId: string; member: boolean; following: boolean };
 }
 
 export class EventBus {

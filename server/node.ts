@@ -94,7 +94,17 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   let io: IoServer | null = null;
   let closeWeb = async () => {};
   if (config.role !== 'worker') {
-    io = attachRealtime(server, { sessions: services.sessions, events: services.events, publicUrl: config.publicUrl, secure: config.secure, redis });
+    io = attachRealtime(server, {
+      sessions: services.sessions,
+      events: services.events,
+      sources: {
+        groupsOf: (userId) => services.groups.liveGroups(userId),
+        unreadCount: (userId) => services.notifications.unreadCount({ userId, role: 'member', sessionId: null }),
+      },
+      publicUrl: config.publicUrl,
+      secure: config.secure,
+      redis,
+    });
     closeWeb = await mountWeb(app, server, opts.web ?? 'build', config.uploadLimitBytes);
   }
   app.use(errorHandler);
@@ -102,6 +112,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const workers = new AbortController();
   const running: Promise<unknown>[] = [];
   let maintenance: NodeJS.Timeout | null = null;
+  let digests: NodeJS.Timeout | null = null;
   if (config.role !== 'web') {
     running.push(services.federation.startQueue(null, { signal: workers.signal }).catch((e) => log.error('federation queue stopped: {e}', { e })));
     running.push(services.mail.listen(workers.signal).catch((e) => log.error('mail queue stopped: {e}', { e })));
@@ -114,11 +125,14 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         });
         await services.mail.purge(now);
         await services.inbound.purge(now);
+        await services.notifications.purge(now);
       } catch (e) {
         log.warn('maintenance failed: {e}', { e });
       }
     };
     maintenance = setInterval(maintain, MAINTENANCE_MS);
+    digests = setInterval(() => void services.notifications.sendDigests().catch((e) => log.warn('digests failed: {e}', { e })), 60_000);
+    digests.unref();
     maintenance.unref();
     void maintain();
   }
@@ -150,6 +164,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       closed = true;
       workers.abort();
       if (maintenance) clearInterval(maintenance);
+      if (digests) clearInterval(digests);
       if (io) await new Promise<void>((r) => io!.close(() => r()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

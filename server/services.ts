@@ -22,6 +22,15 @@ import { InboundLog } from './federation/inbound-log.ts';
 import { type AppFederation, buildFederation } from './federation/federation.ts';
 import { KnownInstances } from './federation/instances.ts';
 import { RemoteLookup } from './federation/lookup.ts';
+import { FriendsRepository } from './friends/repository.ts';
+import { FriendService } from './friends/service.ts';
+import { GroupsRepository } from './groups/repository.ts';
+import { GroupService } from './groups/service.ts';
+import { PostsRepository } from './posts/repository.ts';
+import { AudienceRules } from './posts/audience.ts';
+import { PostService } from './posts/service.ts';
+import { NotificationService } from './notifications/service.ts';
+import { SearchService } from './search/service.ts';
 
 export interface Services {
   config: Config;
@@ -41,6 +50,13 @@ export interface Services {
   inbound: InboundLog;
   instances: KnownInstances;
   remote: RemoteLookup;
+  friendsRepo: FriendsRepository;
+  friends: FriendService;
+  groups: GroupService;
+  posts: PostService;
+  audience: AudienceRules;
+  notifications: NotificationService;
+  search: SearchService;
 }
 
 export function buildServices(config: Config, db: Database, redis: Redis | null): Services {
@@ -67,8 +83,17 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   const accounts = new AccountService({ db, repo, sessions, mail, instance, limits, events, publicUrl: config.publicUrl });
   const admin = new AdminService({ db, repo, sessions, instance, limits, events });
   const media = new MediaStore(config.dataDir);
-  const profiles = new ProfileService({ db, repo, media, limits, events, uploadLimitBytes: config.uploadLimitBytes });
-  const privacy = new PrivacyService({ db, repo, sessions, media, events });
+  const friendsRepo = new FriendsRepository(db);
+  const groupsRepo = new GroupsRepository(db);
+  const postsRepo = new PostsRepository(db);
+  const audience = new AudienceRules(db, friendsRepo, groupsRepo);
+  const notifications = new NotificationService({ db, friends: friendsRepo, audience, mail, events, publicUrl: config.publicUrl });
+  const profiles = new ProfileService({ db, repo, friends: friendsRepo, media, limits, events, uploadLimitBytes: config.uploadLimitBytes });
+  const friends = new FriendService({ db, repo: friendsRepo, accounts: repo, notifications, events, limits });
+  const posts = new PostService({ db, repo: postsRepo, audience, friends: friendsRepo, groups: groupsRepo, accounts: repo, notifications, media, limits, events });
+  const groups = new GroupService({ db, repo: groupsRepo, accounts: repo, posts: postsRepo, notifications, media, limits, events, uploadLimitBytes: config.uploadLimitBytes });
+  const search = new SearchService({ db, friends: friendsRepo, groups, posts, postsRepo, limits });
+  const privacy = new PrivacyService({ db, repo, sessions, media, events, groups: groupsRepo });
   const fedLog = getLogger(['militant', 'federation']);
   const inbound = new InboundLog(db);
   const keys = new ActorKeys(db);
@@ -87,5 +112,30 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     allowPrivateAddress: config.allowPrivateAddress,
   });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress });
-  return { config, db, events, limits, repo, sessions, accounts, admin, instance, mail, profiles, privacy, media, federation, inbound, instances, remote };
+  return {
+    config,
+    db,
+    events,
+    limits,
+    repo,
+    sessions,
+    accounts,
+    admin,
+    instance,
+    mail,
+    profiles,
+    privacy,
+    media,
+    federation,
+    inbound,
+    instances,
+    remote,
+    friendsRepo,
+    friends,
+    groups,
+    posts,
+    audience,
+    notifications,
+    search,
+  };
 }

@@ -200,7 +200,7 @@ describe.each(dialects)('accounts on %s', (dialect) => {
 
   it('exports the member’s data without secrets, then erases the account for real', async () => {
     const { client, user } = await n.signup('lou@example.org', 'Lou');
-    const exported = await client.get('/api/me/export');
+    const exported = await client.get('/api/me/export?format=json');
     expect(exported.status).toBe(200);
     expect(exported.body.account.email).toBe('lou@example.org');
     expect(JSON.stringify(exported.body)).not.toMatch(/passwordHash|secretHash|tokenHash|codeHash/);

@@ -15,6 +15,7 @@ import type { AccountsRepository, UserRow } from './repository.ts';
 import { newId } from './secrets.ts';
 import type { SessionService } from './sessions.ts';
 import { availableUsername } from './usernames.ts';
+import { normalizeForSearch } from '../search/normalize.ts';
 
 const setupSchema = z.object({
   token: z.string().max(128),
@@ -86,9 +87,11 @@ export class AdminService {
       const existing = await this.#repo.userByEmail(v.email);
       if (existing) return (await this.#repo.updateUser(existing.id, { role: 'admin', status: 'active', passwordHash }))!;
       const now = new Date();
+      const username = await availableUsername(this.#repo, v.displayName);
       return this.#repo.insertUser({
         id: newId(),
-        username: await availableUsername(this.#repo, v.displayName),
+        username,
+        searchName: normalizeForSearch(`${v.displayName} ${username}`),
         email: v.email,
         displayName: v.displayName,
         passwordHash,

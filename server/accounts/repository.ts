@@ -42,10 +42,12 @@ export class AccountsRepository {
     return (await this.#db.q.select().from(users).where(eq(users.username, username)))[0];
   }
 
+  /** Whether a handle is used by another member or by a group (they share @name@host). */
   async usernameTaken(username: string, exceptUserId?: string): Promise<boolean> {
-    const { users } = this.#db.t;
+    const { users, groups } = this.#db.t;
     const where = exceptUserId ? and(eq(users.username, username), ne(users.id, exceptUserId)) : eq(users.username, username);
-    return (await this.#db.q.select({ id: users.id }).from(users).where(where)).length > 0;
+    if ((await this.#db.q.select({ id: users.id }).from(users).where(where)).length > 0) return true;
+    return (await this.#db.q.select({ id: groups.id }).from(groups).where(eq(groups.handle, username))).length > 0;
   }
 
   async insertUser(user: NewUser): Promise<UserRow> {

@@ -18,6 +18,8 @@ import type { AccountsRepository, ChallengeRow, UserRow } from './repository.ts'
 import { hashSecret, newCode, newId, newSecret, secretMatches } from './secrets.ts';
 import type { SessionService } from './sessions.ts';
 import { availableUsername } from './usernames.ts';
+import { findCommune } from '../geo/communes.ts';
+import { normalizeForSearch } from '../search/normalize.ts';
 
 const CHALLENGE_TTL_MS = 10 * 60_000; // ASVS 6.5.5: out-of-band codes live at most 10 minutes
 const MAX_CODE_ATTEMPTS = 5;
@@ -218,9 +220,14 @@ export class AccountService {
     }
     const data = JSON.parse(c.data) as SignupData;
     const now = new Date();
+    const username = await availableUsername(repo, data.displayName);
+    const commune = findCommune(data.postalCode, data.communeCode);
     return repo.insertUser({
       id: newId(),
-      username: await availableUsername(repo, data.displayName),
+      username,
+      searchName: normalizeForSearch(`${data.displayName} ${username}`),
+      lat: commune?.lat ?? null,
+      lon: commune?.lon ?? null,
       email: c.email,
       displayName: data.displayName,
       role: 'member',

@@ -1,7 +1,7 @@
 // PostgreSQL schema. Must stay identical in tables, columns, keys and indexes to
 // schema.sqlite.ts (checked by schema-parity.test.ts). Raw ActivityStreams JSON is text, not
 // jsonb: jsonb reorders keys and would break signatures and audits.
-import { pgTable, text, integer, bigserial, boolean, timestamp, index, uniqueIndex, primaryKey } from 'drizzle-orm/pg-core';
+import { pgTable, text, integer, bigserial, boolean, timestamp, doublePrecision, index, uniqueIndex, primaryKey } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const bool = (name: string) => boolean(name);
@@ -27,12 +27,27 @@ export const users = pgTable(
     locale: text('locale').notNull().default('fr'),
     profilePublic: bool('profile_public').notNull().default(false),
     showCommune: bool('show_commune').notNull().default(false),
+    phone: text('phone'),
+    friendRequestsFrom: text('friend_requests_from', { enum: ['everyone', 'friends_of_friends', 'nobody'] }).notNull().default('everyone'),
+    friendListVisibility: text('friend_list_visibility', { enum: ['public', 'members', 'friends', 'only_me'] }).notNull().default('friends'),
+    searchable: bool('searchable').notNull().default(true),
+    lat: doublePrecision('lat'),
+    lon: doublePrecision('lon'),
+    searchName: text('search_name').notNull().default(''),
+    unsubscribeToken: text('unsubscribe_token'),
+    digestSentAt: ts('digest_sent_at'),
     consentVersion: text('consent_version'),
     consentedAt: ts('consented_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('users_username_uq').on(t.username), uniqueIndex('users_email_uq').on(t.email)],
+  (t) => [
+    uniqueIndex('users_username_uq').on(t.username),
+    uniqueIndex('users_email_uq').on(t.email),
+    uniqueIndex('users_unsubscribe_uq').on(t.unsubscribeToken),
+    index('users_search_idx').on(t.searchName),
+    index('users_geo_idx').on(t.lat, t.lon),
+  ],
 );
 
 export const sessions = pgTable(
@@ -85,6 +100,7 @@ export const mails = pgTable(
     subject: text('subject').notNull(),
     textBody: text('text_body').notNull(),
     htmlBody: text('html_body').notNull(),
+    listUnsubscribe: text('list_unsubscribe'),
     status: text('status', { enum: ['queued', 'sent', 'kept', 'failed'] }).notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
@@ -156,3 +172,280 @@ export const knownInstances = pgTable('known_instances', {
   lastVerifiedAt: ts('last_verified_at'),
   lastVerifiedActor: text('last_verified_actor'),
 });
+
+// Friends: a friendship is stored in both directions (one row per member), so that "my friends"
+// is one index range. Federation maps it to a mutual Follow.
+export const friendRequests = pgTable(
+  'friend_requests',
+  {
+    fromId: text('from_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    toId: text('to_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'friend_requests_pk', columns: [t.fromId, t.toId] }), index('friend_requests_to_idx').on(t.toId, t.createdAt)],
+);
+
+export const friendships = pgTable(
+  'friendships',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    friendId: text('friend_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    since: ts('since').notNull(),
+  },
+  (t) => [primaryKey({ name: 'friendships_pk', columns: [t.userId, t.friendId] }), index('friendships_friend_idx').on(t.friendId)],
+);
+
+export const blocks = pgTable(
+  'blocks',
+  {
+    blockerId: text('blocker_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    blockedId: text('blocked_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'blocks_pk', columns: [t.blockerId, t.blockedId] }), index('blocks_blocked_idx').on(t.blockedId)],
+);
+
+// Local groups ("groupes d'action").
+export const groups = pgTable(
+  'groups',
+  {
+    id: text('id').primaryKey(),
+    handle: text('handle').notNull(),
+    name: text('name').notNull(),
+    searchName: text('search_name').notNull().default(''),
+    description: text('description').notNull().default(''),
+    descriptionHtml: text('description_html').notNull().default(''),
+    kind: text('kind', { enum: ['local', 'thematic'] }).notNull(),
+    communeCode: text('commune_code'),
+    communeName: text('commune_name'),
+    departementCode: text('departement_code'),
+    lat: doublePrecision('lat'),
+    lon: doublePrecision('lon'),
+    territory: text('territory').notNull().default(''),
+    avatarKey: text('avatar_key'),
+    bannerKey: text('banner_key'),
+    openness: text('openness', { enum: ['open', 'request', 'invite'] }).notNull().default('open'),
+    joinQuestion: text('join_question').notNull().default(''),
+    membersVisibility: text('members_visibility', { enum: ['public', 'members', 'organizers'] }).notNull().default('members'),
+    pinnedPostId: text('pinned_post_id'),
+    memberCount: integer('member_count').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('groups_handle_uq').on(t.handle),
+    index('groups_search_idx').on(t.searchName),
+    index('groups_departement_idx').on(t.departementCode),
+    index('groups_geo_idx').on(t.lat, t.lon),
+  ],
+);
+
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['member', 'organizer', 'admin'] }).notNull().default('member'),
+    shareContact: bool('share_contact').notNull().default(false),
+    joinedAt: ts('joined_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'group_members_pk', columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId)],
+);
+
+export const groupJoinRequests = pgTable(
+  'group_join_requests',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    answer: text('answer').notNull().default(''),
+    shareContact: bool('share_contact').notNull().default(false),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'group_join_requests_pk', columns: [t.groupId, t.userId] }), index('group_join_requests_user_idx').on(t.userId)],
+);
+
+export const groupInvitations = pgTable(
+  'group_invitations',
+  {
+    id: text('id').primaryKey(),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    inviterId: text('inviter_id').references(() => users.id, { onDelete: 'set null' }),
+    inviteeId: text('invitee_id').references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash'),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('group_invitations_token_uq').on(t.tokenHash),
+    index('group_invitations_group_idx').on(t.groupId),
+    index('group_invitations_invitee_idx').on(t.inviteeId),
+  ],
+);
+
+export const groupFollows = pgTable(
+  'group_follows',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'group_follows_pk', columns: [t.groupId, t.userId] }), index('group_follows_user_idx').on(t.userId)],
+);
+
+// Posts, comments, likes. `html` is the sanitised rendering of `source` (safe Markdown);
+// `search_text` its plain, accent-free text for search.
+export const posts = pgTable(
+  'posts',
+  {
+    id: text('id').primaryKey(),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+    audience: text('audience', { enum: ['public', 'friends', 'group', 'private'] }).notNull(),
+    source: text('source').notNull(),
+    html: text('html').notNull(),
+    searchText: text('search_text').notNull().default(''),
+    commentCount: integer('comment_count').notNull().default(0),
+    likeCount: integer('like_count').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    editedAt: ts('edited_at'),
+  },
+  (t) => [
+    index('posts_author_idx').on(t.authorId, t.createdAt, t.id),
+    index('posts_group_idx').on(t.groupId, t.createdAt, t.id),
+    index('posts_audience_idx').on(t.audience, t.createdAt, t.id),
+  ],
+);
+
+export const postImages = pgTable(
+  'post_images',
+  {
+    id: text('id').primaryKey(),
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    mediaKey: text('media_key').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    alt: text('alt').notNull().default(''),
+    position: integer('position').notNull(),
+  },
+  (t) => [index('post_images_post_idx').on(t.postId, t.position)],
+);
+
+export const postMentions = pgTable(
+  'post_mentions',
+  {
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ name: 'post_mentions_pk', columns: [t.postId, t.userId] }), index('post_mentions_user_idx').on(t.userId)],
+);
+
+export const postHashtags = pgTable(
+  'post_hashtags',
+  {
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+  },
+  (t) => [primaryKey({ name: 'post_hashtags_pk', columns: [t.postId, t.tag] }), index('post_hashtags_tag_idx').on(t.tag)],
+);
+
+export const comments = pgTable(
+  'comments',
+  {
+    id: text('id').primaryKey(),
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    parentId: text('parent_id'),
+    source: text('source').notNull(),
+    html: text('html').notNull(),
+    createdAt: ts('created_at').notNull(),
+    editedAt: ts('edited_at'),
+  },
+  (t) => [index('comments_post_idx').on(t.postId, t.createdAt), index('comments_author_idx').on(t.authorId), index('comments_parent_idx').on(t.parentId)],
+);
+
+export const likes = pgTable(
+  'likes',
+  {
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'likes_pk', columns: [t.postId, t.userId] }), index('likes_user_idx').on(t.userId)],
+);
+
+// Notifications: what happened, to whom, by whom, about what. The text is composed when shown,
+// in the reader's language, after checking they may still see what it is about.
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    actorId: text('actor_id').references(() => users.id, { onDelete: 'cascade' }),
+    postId: text('post_id').references(() => posts.id, { onDelete: 'cascade' }),
+    commentId: text('comment_id').references(() => comments.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull(),
+    readAt: ts('read_at'),
+    emailState: text('email_state', { enum: ['none', 'digest', 'sent'] }).notNull().default('none'),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.createdAt), index('notifications_digest_idx').on(t.emailState, t.userId)],
+);
+
+export const notificationPrefs = pgTable(
+  'notification_prefs',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    channel: text('channel', { enum: ['in_app', 'email_instant', 'email_digest', 'off'] }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'notification_prefs_pk', columns: [t.userId, t.type] })],
+);

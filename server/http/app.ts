@@ -12,6 +12,11 @@ import { accountRoutes } from '../accounts/routes.ts';
 import { profileRoutes } from '../profiles/routes.ts';
 import { instanceRoutes } from '../instance/routes.ts';
 import { federationRoutes } from '../federation/routes.ts';
+import { friendRoutes } from '../friends/routes.ts';
+import { postRoutes } from '../posts/routes.ts';
+import { groupRoutes } from '../groups/routes.ts';
+import { notificationRoutes } from '../notifications/routes.ts';
+import { searchRoutes } from '../search/routes.ts';
 import { authenticate, requestMeta } from './api-kit.ts';
 import { federationBridge } from './bridge.ts';
 import { csrfGuard, internalHeaders, securityHeaders } from './security.ts';
@@ -51,8 +56,21 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   api.use(profileRoutes({ profiles: s.profiles, privacy: s.privacy, secure: config.secure, uploadLimitBytes: config.uploadLimitBytes }));
   api.use(instanceRoutes({ instance: s.instance, mail: s.mail }));
   api.use(federationRoutes({ remote: s.remote, instances: s.instances }));
+  api.use(friendRoutes({ friends: s.friends }));
+  api.use(postRoutes({ posts: s.posts, profiles: s.profiles, uploadLimitBytes: config.uploadLimitBytes }));
+  api.use(groupRoutes({ groups: s.groups, posts: s.posts, uploadLimitBytes: config.uploadLimitBytes }));
+  api.use(notificationRoutes({ notifications: s.notifications }));
+  api.use(searchRoutes({ search: s.search }));
   api.use((_req, _res, next) => next(new AppError('not_found')));
   app.use('/api', api);
+
+  // Unsubscribing from mails, without logging in: the confirm button of /unsubscribe, and mail
+  // clients' one-click POST (RFC 8058, no Origin header, which SvelteKit's form check refuses).
+  app.post('/unsubscribe', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    await s.notifications.unsubscribe({ ...(req.query as object), ...(req.body as object) });
+    if (req.accepts(['html', 'json']) === 'html' && req.body?.confirm) res.redirect(303, '/unsubscribe?done=1');
+    else res.status(204).end();
+  });
 
   // Uploads: only names we generated, never rendered as a document of this origin.
   app.use(

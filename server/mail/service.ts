@@ -72,6 +72,7 @@ export class MailService {
         subject: rendered.subject,
         textBody: rendered.text,
         htmlBody: rendered.html,
+        listUnsubscribe: mail.params.unsubscribe ?? null,
         status: 'queued',
         createdAt: new Date(),
       });
@@ -96,6 +97,10 @@ export class MailService {
         subject: row.subject,
         text: row.textBody,
         html: row.htmlBody,
+        // One-click unsubscribe (RFC 8058): mail clients POST to the link.
+        ...(row.listUnsubscribe
+          ? { list: { unsubscribe: { url: row.listUnsubscribe, comment: 'unsubscribe' } }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+          : {}),
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);

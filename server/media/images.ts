@@ -25,3 +25,44 @@ export async function processAvatar(input: Buffer, size = 400): Promise<Buffer> 
     throw fail.unsupportedMedia('avatar.invalid');
   }
 }
+
+/** A post picture: at most 1600 px on its longer side, WebP, no metadata. */
+export async function processPostImage(input: Buffer): Promise<{ bytes: Buffer; width: number; height: number }> {
+  let format: string | undefined;
+  try {
+    format = (await sharp(input, { limitInputPixels: 60_000_000 }).metadata()).format;
+  } catch {
+    throw fail.unsupportedMedia('avatar.invalid');
+  }
+  if (!format || !ACCEPTED.has(format)) throw fail.unsupportedMedia('avatar.invalid');
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: 60_000_000, failOn: 'error' })
+      .rotate()
+      .resize(1600, 1600, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer({ resolveWithObject: true });
+    return { bytes: data, width: info.width, height: info.height };
+  } catch {
+    throw fail.unsupportedMedia('avatar.invalid');
+  }
+}
+
+/** A group banner: 1500 × 500 at most, WebP, no metadata. */
+export async function processBanner(input: Buffer): Promise<Buffer> {
+  let format: string | undefined;
+  try {
+    format = (await sharp(input, { limitInputPixels: 60_000_000 }).metadata()).format;
+  } catch {
+    throw fail.unsupportedMedia('avatar.invalid');
+  }
+  if (!format || !ACCEPTED.has(format)) throw fail.unsupportedMedia('avatar.invalid');
+  try {
+    return await sharp(input, { limitInputPixels: 60_000_000, failOn: 'error' })
+      .rotate()
+      .resize(1500, 500, { fit: 'cover', position: 'attention' })
+      .webp({ quality: 80 })
+      .toBuffer();
+  } catch {
+    throw fail.unsupportedMedia('avatar.invalid');
+  }
+}

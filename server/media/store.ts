@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newId } from '../accounts/secrets.ts';
 
-const KEY_RE = /^(avatars)\/[a-z0-9]{16}\.(webp)$/;
+const KEY_RE = /^(avatars|posts|groups)\/[a-z0-9]{16}\.(webp)$/;
 
 export class MediaStore {
   readonly root: string;
@@ -13,7 +13,7 @@ export class MediaStore {
   }
 
   /** Stores bytes under a fresh random key in a folder; returns the key. */
-  async put(folder: 'avatars', extension: 'webp', bytes: Buffer): Promise<string> {
+  async put(folder: 'avatars' | 'posts' | 'groups', extension: 'webp', bytes: Buffer): Promise<string> {
     const key = `${folder}/${newId()}.${extension}`;
     await mkdir(join(this.root, folder), { recursive: true });
     await writeFile(join(this.root, key), bytes, { flag: 'wx' });

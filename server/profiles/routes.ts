@@ -19,11 +19,17 @@ export function profileRoutes(d: { profiles: ProfileService; privacy: PrivacySer
     return { avatarUrl: await d.profiles.setAvatar(actor, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)) };
   });
   route(r, 'delete', '/me/avatar', ({ actor }) => d.profiles.removeAvatar(actor));
-  route(r, 'get', '/me/export', async ({ actor, res }) => {
-    const data = await d.privacy.export(actor);
-    res.setHeader('Content-Disposition', 'attachment; filename="my-data.json"');
-    return data;
+  route(r, 'get', '/me/export', async ({ actor, res, query }) => {
+    if (query.format === 'json') {
+      res.setHeader('Content-Disposition', 'attachment; filename="my-data.json"');
+      return d.privacy.export(actor);
+    }
+    const { filename, bytes } = await d.privacy.exportArchive(actor);
+    res.setHeader('Content-Type', 'application/zip');
+    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    res.send(Buffer.from(bytes));
   });
+  route(r, 'get', '/me/deletion-preview', ({ actor }) => d.privacy.deletionPreview(actor));
   route(r, 'delete', '/me', async ({ actor, body, res }) => {
     await d.privacy.deleteAccount(actor, body);
     res.clearCookie(sessionCookie(d.secure).name, { path: '/' });

@@ -17,6 +17,8 @@ import { resolveCommune } from '../accounts/commune.ts';
 import type { AccountsRepository, UserRow } from '../accounts/repository.ts';
 import { RESERVED_USERNAMES, USERNAME_RE } from '../accounts/usernames.ts';
 import { isSkill, MAX_SKILL_TAG_LENGTH, MAX_SKILL_TAGS, type Skill } from './skills.ts';
+import { normalizeForSearch } from '../search/normalize.ts';
+import type { FriendsRepository } from '../friends/repository.ts';
 
 export const BIO_MAX = 500;
 
@@ -56,6 +58,10 @@ export interface OwnProfile {
   avatarUrl: string | null;
   hasPassword: boolean;
   role: UserRole;
+  phone: string | null;
+  friendRequestsFrom: 'everyone' | 'friends_of_friends' | 'nobody';
+  friendListVisibility: 'public' | 'members' | 'friends' | 'only_me';
+  searchable: boolean;
 }
 
 const tagList = z
@@ -90,6 +96,15 @@ const updateSchema = z.object({
   profilePublic: checkbox.optional(),
   showCommune: checkbox.optional(),
   locale: z.string().refine(isLocale, 'validation.invalid').optional(),
+  phone: z
+    .string()
+    .trim()
+    .max(30, 'phone.invalid')
+    .regex(/^(\+?[0-9][0-9 .()-]{5,28})?$/, 'phone.invalid')
+    .optional(),
+  friendRequestsFrom: z.enum(['everyone', 'friends_of_friends', 'nobody'], { error: 'validation.invalid' }).optional(),
+  friendListVisibility: z.enum(['public', 'members', 'friends', 'only_me'], { error: 'validation.invalid' }).optional(),
+  searchable: checkbox.optional(),
 });
 
 const parseJsonList = (raw: string): string[] => {
@@ -108,8 +123,18 @@ export class ProfileService {
   readonly #limits: RateLimits;
   readonly #events: EventBus;
   readonly #uploadLimit: number;
+  readonly #friends: FriendsRepository;
 
-  constructor(deps: { db: Database; repo: AccountsRepository; media: MediaStore; limits: RateLimits; events: EventBus; uploadLimitBytes: number }) {
+  constructor(deps: {
+    db: Database;
+    repo: AccountsRepository;
+    friends: FriendsRepository;
+    media: MediaStore;
+    limits: RateLimits;
+    events: EventBus;
+    uploadLimitBytes: number;
+  }) {
+    this.#friends = deps.friends;
     this.#db = deps.db;
     this.#repo = deps.repo;
     this.#media = deps.media;
@@ -129,6 +154,8 @@ export class ProfileService {
     const isSelf = viewer?.userId === user.id;
     const isStaff = viewer?.role === 'admin' || viewer?.role === 'moderator';
     if (user.status !== 'active' && !isStaff) throw fail.notFound();
+    // A member who blocked the viewer does not exist for them.
+    if (viewer && !isSelf && (await this.#friends.hasBlocked(user.id, viewer.userId))) throw fail.notFound();
     const member = viewer !== null;
     const seesDetails = member || user.profilePublic;
     return {
@@ -182,6 +209,10 @@ export class ProfileService {
       avatarUrl: ProfileService.avatarUrl(u),
       hasPassword: u.passwordHash !== null,
       role: u.role,
+      phone: u.phone,
+      friendRequestsFrom: u.friendRequestsFrom,
+      friendListVisibility: u.friendListVisibility,
+      searchable: u.searchable,
     };
   }
 
@@ -197,16 +228,25 @@ export class ProfileService {
     if (v.profilePublic !== undefined) patch.profilePublic = v.profilePublic;
     if (v.showCommune !== undefined) patch.showCommune = v.showCommune;
     if (v.locale !== undefined) patch.locale = v.locale;
+    if (v.phone !== undefined) patch.phone = v.phone || null;
+    if (v.friendRequestsFrom !== undefined) patch.friendRequestsFrom = v.friendRequestsFrom;
+    if (v.friendListVisibility !== undefined) patch.friendListVisibility = v.friendListVisibility;
+    if (v.searchable !== undefined) patch.searchable = v.searchable;
     if (v.postalCode === '') {
-      Object.assign(patch, { postalCode: null, communeCode: null, communeName: null, departementCode: null });
+      Object.assign(patch, { postalCode: null, communeCode: null, communeName: null, departementCode: null, lat: null, lon: null });
     } else if (v.postalCode !== undefined) {
       const c = resolveCommune(v.postalCode, v.communeCode ?? null);
-      Object.assign(patch, { postalCode: v.postalCode, communeCode: c.code, communeName: c.name, departementCode: c.departementCode });
+      Object.assign(patch, { postalCode: v.postalCode, communeCode: c.code, communeName: c.name, departementCode: c.departementCode, lat: c.lat, lon: c.lon });
     }
     await this.#db.tx(async () => {
-      if (v.username !== undefined) {
+      const current = await this.#repo.userById(a.userId);
+      if (!current) throw fail.unauthenticated();
+      if (v.username !== undefined && v.username !== current.username) {
         if (await this.#repo.usernameTaken(v.username, a.userId)) throw fail.conflict('username.taken', { username: 'username.taken' });
         patch.username = v.username;
+      }
+      if (patch.displayName !== undefined || patch.username !== undefined) {
+        patch.searchName = normalizeForSearch(`${(patch.displayName as string) ?? current.displayName} ${(patch.username as string) ?? current.username}`);
       }
       if (Object.keys(patch).length) await this.#repo.updateUser(a.userId, patch);
     });

@@ -26,7 +26,7 @@ describe('real-time connections', () => {
 
   it('accepts a member’s socket and puts it in the member’s room', async () => {
     const { socket, ready } = await open(n, { cookie: member.client.cookieHeader, origin: n.url.origin });
-    expect(ready).toEqual({ userId: member.user.id });
+    expect(ready).toEqual({ userId: member.user.id, unread: 0 });
     const rooms = await n.node.io!.in(`user:${member.user.id}`).fetchSockets();
     expect(rooms).toHaveLength(1);
     socket.close();

@@ -17,10 +17,27 @@ export interface SocketData {
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+/** Members of a group get all its new posts; followers only the public ones. */
+export const groupMembersRoom = (groupId: string) => `group:${groupId}:members`;
+export const groupPublicRoom = (groupId: string) => `group:${groupId}:public`;
+
+/** What the real-time layer needs to know about a member (from the services). */
+export interface RealtimeSources {
+  groupsOf(userId: string): Promise<{ member: string[]; following: string[] }>;
+  unreadCount(userId: string): Promise<number>;
+}
 
 export function attachRealtime(
   server: HttpServer,
-  d: { sessions: SessionService; events: EventBus; publicUrl: URL; secure: boolean; redis: Redis | null; extraOrigins?: string[] },
+  d: {
+    sessions: SessionService;
+    events: EventBus;
+    sources: RealtimeSources;
+    publicUrl: URL;
+    secure: boolean;
+    redis: Redis | null;
+    extraOrigins?: string[];
+  },
 ): Server {
   const allowed = new Set([d.publicUrl.origin, ...(d.extraOrigins ?? [])]);
   const io = new Server(server, {
@@ -53,10 +70,38 @@ export function attachRealtime(
     }
   });
 
-  io.on('connection', (socket) => {
+  io.on('connection', async (socket) => {
     const { actor } = socket.data as SocketData;
-    void socket.join([userRoom(actor.userId), sessionRoom(actor.sessionId!)]);
-    socket.emit('ready', { userId: actor.userId });
+    try {
+      const groups = await d.sources.groupsOf(actor.userId);
+      await socket.join([
+        userRoom(actor.userId),
+        sessionRoom(actor.sessionId!),
+        ...groups.member.flatMap((g) => [groupMembersRoom(g), groupPublicRoom(g)]),
+        ...groups.following.map(groupPublicRoom),
+      ]);
+      socket.emit('ready', { userId: actor.userId, unread: await d.sources.unreadCount(actor.userId) });
+    } catch {
+      socket.disconnect(true);
+    }
+  });
+
+  // Live feeds and the notification badge. Only ids and counts travel: the page fetches the
+  // post through the API, which checks the audience again.
+  d.events.on('post.created', ({ postId, userIds, groupId, audience }) => {
+    const group = groupId ? [audience === 'public' ? groupPublicRoom(groupId) : groupMembersRoom(groupId)] : [];
+    const rooms = [...userIds.map(userRoom), ...group];
+    if (rooms.length) io.to(rooms).emit('post', { id: postId, groupId });
+  });
+  d.events.on('notification.created', async ({ userId }) => {
+    io.to(userRoom(userId)).emit('notifications', { unread: await d.sources.unreadCount(userId) });
+  });
+  d.events.on('group.membership', ({ groupId, userId, member, following }) => {
+    const sockets = io.in(userRoom(userId));
+    if (member) sockets.socketsJoin(groupMembersRoom(groupId));
+    else sockets.socketsLeave(groupMembersRoom(groupId));
+    if (member || following) sockets.socketsJoin(groupPublicRoom(groupId));
+    else sockets.socketsLeave(groupPublicRoom(groupId));
   });
 
   d.events.on('sessions.ended', ({ sessionIds }) => {

@@ -21,6 +21,12 @@ const POLICIES = {
   'setup:ip': { points: 10, duration: 3600 },
   'upload:account': { points: 30, duration: 3600 },
   'remote-lookup:account': { points: 60, duration: 600 },
+  // Posting: generous for real use, a brake on spam bursts.
+  'post:account': { points: 30, duration: 600 },
+  'comment:account': { points: 60, duration: 600 },
+  'friend-request:account': { points: 50, duration: 3600 },
+  'group-create:account': { points: 5, duration: 86400 },
+  'search:ip': { points: 120, duration: 60 },
 } as const;
 
 export type PolicyName = keyof typeof POLICIES;
