@@ -7,5 +7,6 @@ export const load: LayoutServerLoad = async ({ locals }) => {
     locale: locals.locale,
     user: locals.user,
     instanceName: instance.name,
+    unread: locals.actor ? await registry().notifications.unreadCount(locals.actor) : 0,
   };
 };

@@ -1,12 +1,19 @@
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
+import { postAction } from '#lib/server/posts.ts';
 
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async ({ locals, url }) => {
   const s = registry();
   const instance = await s.instance.view(locals.locale);
-  return {
-    description: instance.description,
-    registrationsOpen: instance.registrationsOpen,
-    members: await s.profiles.memberCount(),
-  };
+  const base = { description: instance.description, registrationsOpen: instance.registrationsOpen, members: await s.profiles.memberCount() };
+  if (!locals.actor) return { ...base, feed: null };
+  const [feed, mine, near, suggestions] = await Promise.all([
+    s.posts.feed(locals.actor, url.searchParams.get('cursor')),
+    s.groups.mine(locals.actor),
+    s.groups.nearMe(locals.actor, 4),
+    s.friends.suggestions(locals.actor),
+  ]);
+  return { ...base, feed, myGroups: mine.groups, invitations: mine.invitations, near, suggestions: suggestions.slice(0, 4) };
 };
+
+export const actions: Actions = { post: postAction };

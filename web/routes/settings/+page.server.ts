@@ -31,8 +31,6 @@ export const actions: Actions = {
             skillTags: input.skillTags ?? '',
             postalCode: input.postalCode,
             communeCode: input.communeCode || null,
-            profilePublic: input.profilePublic === 'on',
-            showCommune: input.showCommune === 'on',
           });
           return { saved: 'profile' };
         },

@@ -8,6 +8,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   return {
     me: await s.profiles.own(locals.actor),
     sessions: await s.sessions.list(locals.actor),
+    deletion: await s.privacy.deletionPreview(locals.actor),
     emailChanged: url.searchParams.has('emailChanged'),
   };
 };
