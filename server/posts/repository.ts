@@ -1,5 +1,5 @@
 // Storage of posts, their pictures, mentions, hashtags, comments and likes.
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, Param, sql, type SQL } from 'drizzle-orm';
 import type { Database, Schema } from '../db/client.ts';
 import { summaryFields, type SummaryColumns } from '../profiles/summary.ts';
 
@@ -73,6 +73,42 @@ export class PostsRepository {
     const { postHashtags: h } = this.#db.t;
     await this.#db.w.delete(h).where(eq(h.postId, postId));
     if (tags.length) await this.#db.w.insert(h).values(tags.map((tag) => ({ postId, tag }))).onConflictDoNothing();
+  }
+
+  /**
+   * The ids of the next `limit` posts of a member's home feed, newest first: their own posts,
+   * their friends' personal posts (public or friends), the posts of their groups, and the public
+   * posts of the groups they follow. Candidates only: the audience rule (suspended and blocked
+   * authors included) is applied by the caller.
+   *
+   * Each source is a join that walks an index from the member (friendships → posts by author;
+   * memberships → posts by group), so the cost grows with the posts of the member's circles,
+   * never with the size of the instance; one OR over all sources would scan the whole table.
+   * `since` bounds the walk to a time window (see PostService.feed).
+   */
+  async feedIds(userId: string, cursor: Cursor | null, limit: number, since: Date | null = null): Promise<string[]> {
+    const { posts: p, friendships: f, groupMembers: m, groupFollows: gf } = this.#db.t;
+    const at = cursor ? new Param(cursor.at, p.createdAt) : null;
+    const after = sql`${cursor ? sql` and (${p.createdAt}, ${p.id}) < (${at}, ${cursor.id})` : sql``}${
+      since ? sql` and ${p.createdAt} >= ${new Param(since, p.createdAt)}` : sql``
+    }`;
+    const rows = await this.#db.all<{ id: string }>(sql`
+      select id from (
+        select ${p.id} as id, ${p.createdAt} as at from ${p}
+          where ${p.authorId} = ${userId} and ${p.groupId} is null${after}
+        union
+        select ${p.id}, ${p.createdAt} from ${f} join ${p} on ${p.authorId} = ${f.friendId}
+          where ${f.userId} = ${userId} and ${p.groupId} is null and ${p.audience} in ('public', 'friends')${after}
+        union
+        select ${p.id}, ${p.createdAt} from ${m} join ${p} on ${p.groupId} = ${m.groupId}
+          where ${m.userId} = ${userId}${after}
+        union
+        select ${p.id}, ${p.createdAt} from ${gf} join ${p} on ${p.groupId} = ${gf.groupId}
+          where ${gf.userId} = ${userId} and ${p.audience} = 'public'${after}
+      ) feed
+      order by at desc, id desc
+      limit ${limit}`);
+    return rows.map((r) => r.id);
   }
 
   /**
