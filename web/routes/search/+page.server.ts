@@ -1,14 +1,30 @@
-import type { PageServerLoad } from './$types';
+import { redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
 import { isAppError, toProblem } from '#server/errors.ts';
+import { action } from '#lib/server/forms.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const q = url.searchParams.get('q') ?? '';
+  const s = registry();
   try {
-    return { results: await registry().search.search(locals.actor, { q }, locals.meta), error: null };
+    const results = await s.search.search(locals.actor, { q }, locals.meta);
+    // Each person found, with what the viewer can do: ask as a friend right from the results.
+    const relations = locals.actor
+      ? Object.fromEntries(await Promise.all(results.people.map(async (p) => [p.id, await s.friends.relation(locals.actor, p.id)] as const)))
+      : {};
+    return { results, relations, error: null };
   } catch (e) {
     if (!isAppError(e)) throw e;
     const problem = toProblem(e, locals.locale).body;
-    return { results: { query: q, people: [], groups: [], posts: [], hashtags: [] }, error: problem.fields?.q ?? problem.message };
+    return { results: { query: q, people: [], groups: [], posts: [], hashtags: [] }, relations: {}, error: problem.fields?.q ?? problem.message };
   }
+};
+
+export const actions: Actions = {
+  request: (event) =>
+    action(event, async ({ input, services }) => {
+      await services.friends.request(event.locals.actor, String(input.userId ?? ''));
+      redirect(303, `/search?q=${encodeURIComponent(event.url.searchParams.get('q') ?? '')}`);
+    }),
 };
