@@ -26,6 +26,7 @@ import { memberSummary, type MemberSummary } from '../profiles/summary.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
 import { normalizeForSearch } from '../search/normalize.ts';
 import type { GroupRole, GroupRow, GroupsRepository } from './repository.ts';
+import { csvTable } from '../csv.ts';
 
 const RANK: Record<GroupRole, number> = { member: 1, organizer: 2, admin: 3 };
 const INVITATION_DAYS = 14;
@@ -310,20 +311,15 @@ export class GroupService {
     const a = requireActor(actor);
     const group = await this.#group(groupId);
     await this.#require(a, group, 'organizer');
-    const cell = (v: string) => {
-      // Quote for CSV; a leading = + - @ would be run as a formula by spreadsheets.
-      const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-      return `"${safe.replace(/"/g, '""')}"`;
-    };
-    const lines = [['display_name', 'username', 'role', 'joined_at', 'email', 'phone'].join(',')];
-    for (const m of await this.#repo.members(group.id, 100_000)) {
-      lines.push(
-        [m.displayName, m.username, m.role, m.joinedAt.toISOString().slice(0, 10), m.shareContact ? m.email : '', m.shareContact ? (m.phone ?? '') : '']
-          .map((v) => cell(String(v)))
-          .join(','),
-      );
-    }
-    return { filename: `${group.handle}-members.csv`, csv: `\uFEFF${lines.join('\r\n')}\r\n` };
+    const rows = (await this.#repo.members(group.id, 100_000)).map((m) => [
+      m.displayName,
+      m.username,
+      m.role,
+      m.joinedAt.toISOString().slice(0, 10),
+      m.shareContact ? m.email : '',
+      m.shareContact ? (m.phone ?? '') : '',
+    ]);
+    return { filename: `${group.handle}-members.csv`, csv: csvTable(['display_name', 'username', 'role', 'joined_at', 'email', 'phone'], rows) };
   }
 
   /**

@@ -15,6 +15,7 @@ import { type Actor, requireActor } from '../accounts/actor.ts';
 import type { AccountsRepository } from '../accounts/repository.ts';
 import type { SessionService } from '../accounts/sessions.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
+import { csvTable } from '../csv.ts';
 
 /** Tables with rows about a member: what the row holds, and how erasure treats it. */
 export const PERSONAL_DATA = {
@@ -64,12 +65,7 @@ export interface DeletionPreview {
 }
 
 function csv(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) => {
-    const s = v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v);
-    const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s; // no formulas in spreadsheets
-    return `"${safe.replace(/"/g, '""')}"`;
-  };
-  return `\uFEFF${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`;
+  return csvTable(columns, rows.map((r) => columns.map((c) => r[c])));
 }
 
 export class PrivacyService {
