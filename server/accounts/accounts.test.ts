@@ -31,6 +31,7 @@ describe('usernames', () => {
   it('derive from display names without accents or punctuation', () => {
     expect(slugify('Élise Dupont-Moreau')).toBe('elise_dupont_moreau');
     expect(slugify('  Zoé  ')).toBe('zoe');
+    expect(slugify('Marc Œuvray')).toBe('marc_oeuvray'); // ligatures spelled out, not dropped
     expect(slugify('李')).toBe('membre');
     expect(slugify('Al')).toBe('membre_al');
     expect(RESERVED_USERNAMES.has('admin')).toBe(true);

@@ -2,6 +2,7 @@
 // sign-up (the member can change it later in settings).
 import { randomInt } from 'node:crypto';
 import type { AccountsRepository } from './repository.ts';
+import { normalizeForSearch } from '../search/normalize.ts';
 
 export const USERNAME_RE = /^[a-z0-9_]{3,30}$/;
 
@@ -12,12 +13,9 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
   'moderateur', 'moderator', 'staff', 'system', 'noreply', 'postmaster', 'abuse', 'security', 'webmaster', 'help',
 ]);
 
-/** A username-shaped slug of a display name ("Élise Dupont" → "elise_dupont"). */
+/** A username-shaped slug of a display name ("Élise Dupont" → "elise_dupont", "Œuvray" → "oeuvray"). */
 export function slugify(displayName: string): string {
-  const slug = displayName
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
+  const slug = normalizeForSearch(displayName)
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 20);

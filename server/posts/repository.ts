@@ -209,6 +209,7 @@ export class PostsRepository {
   }
 
   /** Post ids whose text matches the search words (full-text index of each dialect). */
+  /** The newest public posts whose text has every word (each as a prefix). */
   async searchIds(words: string[], limit: number): Promise<string[]> {
     if (!words.length) return [];
     if (this.#db.dialect === 'sqlite') {
@@ -216,12 +217,13 @@ export class PostsRepository {
       const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
       const rows = await this.#db.all<{ id: string }>(sql`
         select m.post_id as id from posts_fts f join posts_search_rowids m on m.rowid = f.rowid
-        where posts_fts match ${match} order by f.rowid desc limit ${limit}`);
+          join posts p on p.id = m.post_id
+        where posts_fts match ${match} and p.audience = 'public' order by f.rowid desc limit ${limit}`);
       return rows.map((r) => r.id);
     }
     const query = words.map((w) => `${w.replace(/[^\p{L}\p{N}_]/gu, '')}:*`).join(' & ');
     const rows = await this.#db.all<{ id: string }>(sql`
-      select id from posts where to_tsvector('simple', search_text) @@ to_tsquery('simple', ${query})
+      select id from posts where to_tsvector('simple', search_text) @@ to_tsquery('simple', ${query}) and audience = 'public'
       order by created_at desc limit ${limit}`);
     return rows.map((r) => r.id);
   }
