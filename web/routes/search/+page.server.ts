@@ -1,8 +1,7 @@
-import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
 import { isAppError, toProblem } from '#server/errors.ts';
-import { action } from '#lib/server/forms.ts';
+import { relationActions } from '#lib/server/relations.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const q = url.searchParams.get('q') ?? '';
@@ -21,10 +20,4 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   }
 };
 
-export const actions: Actions = {
-  request: (event) =>
-    action(event, async ({ input, services }) => {
-      await services.friends.request(event.locals.actor, String(input.userId ?? ''));
-      redirect(303, `/search?q=${encodeURIComponent(event.url.searchParams.get('q') ?? '')}`);
-    }),
-};
+export const actions: Actions = relationActions(['request'], (event) => `/search?q=${encodeURIComponent(event.url.searchParams.get('q') ?? '')}`);
