@@ -15,6 +15,12 @@ export interface DomainEvents {
   'post.created': { postId: string; userIds: string[]; groupId: string | null; audience: 'public' | 'friends' | 'group' | 'private' };
   /** A member's standing with a group changed: member or not, follower or not (live rooms follow). */
   'group.membership': { groupId: string; userId: string; member: boolean; following: boolean };
+  /** An event was created, changed or deleted (for the federation publisher, later). */
+  'event.changed': { eventId: string };
+  /** A member's answer to an event changed (live counts, chat rooms later). */
+  'event.rsvp': { eventId: string; userId: string };
+  /** Answers to these events were removed (an account was erased): counts and waiting lists move. */
+  'event.answers_removed': { eventIds: string[] };
 }
 
 export class EventBus {

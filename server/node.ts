@@ -96,7 +96,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   if (config.role !== 'worker') {
     io = attachRealtime(server, {
       sessions: services.sessions,
-      events: services.events,
+      events: services.bus,
       sources: {
         groupsOf: (userId) => services.groups.liveGroups(userId),
         unreadCount: (userId) => services.notifications.unreadCount({ userId, role: 'member', sessionId: null }),
@@ -116,6 +116,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   if (config.role !== 'web') {
     running.push(services.federation.startQueue(null, { signal: workers.signal }).catch((e) => log.error('federation queue stopped: {e}', { e })));
     running.push(services.mail.listen(workers.signal).catch((e) => log.error('mail queue stopped: {e}', { e })));
+    running.push(services.eventNotifier.listen(workers.signal).catch((e) => log.error('events queue stopped: {e}', { e })));
     const maintain = async () => {
       try {
         const now = new Date();
@@ -131,7 +132,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       }
     };
     maintenance = setInterval(maintain, MAINTENANCE_MS);
-    digests = setInterval(() => void services.notifications.sendDigests().catch((e) => log.warn('digests failed: {e}', { e })), 60_000);
+    digests = setInterval(() => {
+      void services.notifications.sendDigests().catch((e) => log.warn('digests failed: {e}', { e }));
+      void services.calendar.sendReminders().catch((e) => log.warn('event reminders failed: {e}', { e }));
+    }, 60_000);
     digests.unref();
     maintenance.unref();
     void maintain();

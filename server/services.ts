@@ -31,11 +31,13 @@ import { AudienceRules } from './posts/audience.ts';
 import { PostService } from './posts/service.ts';
 import { NotificationService } from './notifications/service.ts';
 import { SearchService } from './search/service.ts';
+import { buildEventsDomain, type EventsDomain } from './events/index.ts';
 
 export interface Services {
   config: Config;
   db: Database;
-  events: EventBus;
+  /** Domain events (what services announce after they commit). */
+  bus: EventBus;
   limits: RateLimits;
   repo: AccountsRepository;
   sessions: SessionService;
@@ -57,6 +59,13 @@ export interface Services {
   audience: AudienceRules;
   notifications: NotificationService;
   search: SearchService;
+  events: EventsDomain['events'];
+  rsvps: EventsDomain['rsvps'];
+  discovery: EventsDomain['discovery'];
+  reports: EventsDomain['reports'];
+  calendar: EventsDomain['calendar'];
+  eventVocab: EventsDomain['vocab'];
+  eventNotifier: EventsDomain['notifier'];
 }
 
 export function buildServices(config: Config, db: Database, redis: Redis | null): Services {
@@ -111,11 +120,26 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     countUsers: () => repo.countUsers(),
     allowPrivateAddress: config.allowPrivateAddress,
   });
+  const eventsLog = getLogger(['militant', 'events']);
+  const eventsDomain = buildEventsDomain({
+    db,
+    bus: events,
+    accounts: repo,
+    friends: friendsRepo,
+    groups: groupsRepo,
+    notifications,
+    media,
+    limits,
+    uploadLimitBytes: config.uploadLimitBytes,
+    publicUrl: config.publicUrl,
+    instanceName: async () => (await instance.view('fr')).name,
+    onError: (error) => eventsLog.warn('events queue: {error}', { error }),
+  });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress });
   return {
     config,
     db,
-    events,
+    bus: events,
     limits,
     repo,
     sessions,
@@ -137,5 +161,12 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     audience,
     notifications,
     search,
+    events: eventsDomain.events,
+    rsvps: eventsDomain.rsvps,
+    discovery: eventsDomain.discovery,
+    reports: eventsDomain.reports,
+    calendar: eventsDomain.calendar,
+    eventVocab: eventsDomain.vocab,
+    eventNotifier: eventsDomain.notifier,
   };
 }

@@ -57,5 +57,5 @@ export const postalCode = z
   .trim()
   .regex(/^\d{5}$/, 'postal_code.invalid');
 
-/** A checkbox from a form ("on") or a JSON boolean. */
-export const checkbox = z.union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.undefined(), z.null()]).transform((v) => v === true || v === 'on' || v === 'true');
+/** A checkbox from a form ("on", or absent/empty) or a JSON boolean. */
+export const checkbox = z.union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal(''), z.undefined(), z.null()]).transform((v) => v === true || v === 'on' || v === 'true');

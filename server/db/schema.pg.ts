@@ -31,6 +31,8 @@ export const users = pgTable(
     friendRequestsFrom: text('friend_requests_from', { enum: ['everyone', 'friends_of_friends', 'nobody'] }).notNull().default('everyone'),
     friendListVisibility: text('friend_list_visibility', { enum: ['public', 'members', 'friends', 'only_me'] }).notNull().default('friends'),
     searchable: bool('searchable').notNull().default(true),
+    /** Sees the field reports of the whole instance (admins do too). */
+    coordinator: bool('coordinator').notNull().default(false),
     lat: doublePrecision('lat'),
     lon: doublePrecision('lon'),
     searchName: text('search_name').notNull().default(''),
@@ -101,6 +103,10 @@ export const mails = pgTable(
     textBody: text('text_body').notNull(),
     htmlBody: text('html_body').notNull(),
     listUnsubscribe: text('list_unsubscribe'),
+    /** One attachment at most (an event's calendar file): name, media type, text content. */
+    attachmentName: text('attachment_name'),
+    attachmentType: text('attachment_type'),
+    attachment: text('attachment'),
     status: text('status', { enum: ['queued', 'sent', 'kept', 'failed'] }).notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
@@ -431,6 +437,7 @@ export const notifications = pgTable(
     postId: text('post_id').references(() => posts.id, { onDelete: 'cascade' }),
     commentId: text('comment_id').references(() => comments.id, { onDelete: 'cascade' }),
     groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').references(() => events.id, { onDelete: 'cascade' }),
     createdAt: ts('created_at').notNull(),
     readAt: ts('read_at'),
     emailState: text('email_state', { enum: ['none', 'digest', 'sent'] }).notNull().default('none'),
@@ -448,4 +455,204 @@ export const notificationPrefs = pgTable(
     channel: text('channel', { enum: ['in_app', 'email_instant', 'email_digest', 'off'] }).notNull(),
   },
   (t) => [primaryKey({ name: 'notification_prefs_pk', columns: [t.userId, t.type] })],
+);
+
+// Events ("actions"): what militants organise and join. Times are instants (UTC) plus the IANA
+// time zone they were set in. `lat`/`lon` and `cell` are the *public* position (the commune's
+// centre when the exact address is kept for confirmed participants); `exact_*` is the real one.
+// Geo search only ever reads the public position, so a radius query cannot reveal a hidden place.
+export const eventVocab = pgTable(
+  'event_vocab',
+  {
+    vocabulary: text('vocabulary', { enum: ['kind', 'concern'] }).notNull(),
+    key: text('key').notNull(),
+    labelFr: text('label_fr').notNull(),
+    labelEn: text('label_en').notNull(),
+    /** For kinds: the counters its report asks for, as a JSON array (doors, leaflets, people). */
+    metrics: text('metrics').notNull().default('[]'),
+    position: integer('position').notNull().default(0),
+    archived: bool('archived').notNull().default(false),
+  },
+  (t) => [primaryKey({ name: 'event_vocab_pk', columns: [t.vocabulary, t.key] })],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    creatorId: text('creator_id').references(() => users.id, { onDelete: 'set null' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'set null' }),
+    title: text('title').notNull(),
+    kind: text('kind').notNull(),
+    description: text('description').notNull().default(''),
+    descriptionHtml: text('description_html').notNull().default(''),
+    searchText: text('search_text').notNull().default(''),
+    startsAt: ts('starts_at').notNull(),
+    endsAt: ts('ends_at').notNull(),
+    timeZone: text('time_zone').notNull(),
+    placeName: text('place_name').notNull().default(''),
+    street: text('street').notNull().default(''),
+    postalCode: text('postal_code'),
+    communeCode: text('commune_code'),
+    communeName: text('commune_name'),
+    departementCode: text('departement_code'),
+    lat: doublePrecision('lat'),
+    lon: doublePrecision('lon'),
+    cell: integer('cell'),
+    exactLat: doublePrecision('exact_lat'),
+    exactLon: doublePrecision('exact_lon'),
+    onlineUrl: text('online_url'),
+    capacity: integer('capacity'),
+    guestsMax: integer('guests_max').notNull().default(0),
+    imageKey: text('image_key'),
+    imageAlt: text('image_alt').notNull().default(''),
+    contact: text('contact').notNull().default(''),
+    visibility: text('visibility', { enum: ['public', 'group', 'friends', 'unlisted'] }).notNull(),
+    hideAddress: bool('hide_address').notNull().default(false),
+    joinMode: text('join_mode', { enum: ['free', 'approval', 'invite', 'external'] }).notNull().default('free'),
+    externalUrl: text('external_url'),
+    status: text('status', { enum: ['scheduled', 'postponed', 'cancelled'] }).notNull().default('scheduled'),
+    participantReports: bool('participant_reports').notNull().default(false),
+    /** Seats taken by confirmed participants and their guests (the capacity rule reads it). */
+    seatsTaken: integer('seats_taken').notNull().default(0),
+    goingCount: integer('going_count').notNull().default(0),
+    interestedCount: integer('interested_count').notNull().default(0),
+    waitlistCount: integer('waitlist_count').notNull().default(0),
+    /** People who came without an account on the network (counted at check-in). */
+    walkIns: integer('walk_ins').notNull().default(0),
+    /** Bumped on each change that matters to a calendar (iCalendar SEQUENCE). */
+    sequence: integer('sequence').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('events_cell_idx').on(t.cell, t.startsAt, t.endsAt),
+    index('events_kind_cell_idx').on(t.kind, t.cell, t.startsAt, t.endsAt),
+    index('events_starts_idx').on(t.startsAt),
+    index('events_group_idx').on(t.groupId, t.startsAt),
+    index('events_creator_idx').on(t.creatorId),
+    index('events_commune_idx').on(t.communeCode),
+  ],
+);
+
+/** Members who organise an event in person (besides the organizers of its group, if any). */
+export const eventOrganizers = pgTable(
+  'event_organizers',
+  {
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'event_organizers_pk', columns: [t.eventId, t.userId] }), index('event_organizers_user_idx').on(t.userId)],
+);
+
+export const eventRsvps = pgTable(
+  'event_rsvps',
+  {
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['going', 'waitlist', 'pending', 'interested', 'not_going', 'rejected'] }).notNull(),
+    guests: integer('guests').notNull().default(0),
+    /** Whether friends may see the member's name among the participants. */
+    showToFriends: bool('show_to_friends').notNull().default(false),
+    /** Whether organizers may see the member's email and phone. */
+    shareContact: bool('share_contact').notNull().default(false),
+    /** Position in the waiting list: the time the member entered it. */
+    queuedAt: ts('queued_at'),
+    attendance: text('attendance', { enum: ['present', 'absent'] }),
+    walkIn: bool('walk_in').notNull().default(false),
+    checkedInAt: ts('checked_in_at'),
+    remindedDayAt: ts('reminded_day_at'),
+    remindedHourAt: ts('reminded_hour_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'event_rsvps_pk', columns: [t.eventId, t.userId] }),
+    index('event_rsvps_user_idx').on(t.userId, t.status),
+    index('event_rsvps_event_idx').on(t.eventId, t.status, t.queuedAt),
+  ],
+);
+
+export const eventInvitations = pgTable(
+  'event_invitations',
+  {
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    inviterId: text('inviter_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'event_invitations_pk', columns: [t.eventId, t.userId] }), index('event_invitations_user_idx').on(t.userId)],
+);
+
+/** "Fiches d'observation": what an action achieved and what the people met talked about. */
+export const eventReports = pgTable(
+  'event_reports',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    authorId: text('author_id').references(() => users.id, { onDelete: 'set null' }),
+    participants: integer('participants'),
+    doors: integer('doors'),
+    leaflets: integer('leaflets'),
+    people: integer('people'),
+    worked: text('worked').notNull().default(''),
+    didNotWork: text('did_not_work').notNull().default(''),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('event_reports_author_uq').on(t.eventId, t.authorId), index('event_reports_author_idx').on(t.authorId)],
+);
+
+export const eventReportConcerns = pgTable(
+  'event_report_concerns',
+  {
+    reportId: text('report_id')
+      .notNull()
+      .references(() => eventReports.id, { onDelete: 'cascade' }),
+    concern: text('concern').notNull(),
+  },
+  (t) => [primaryKey({ name: 'event_report_concerns_pk', columns: [t.reportId, t.concern] }), index('event_report_concerns_concern_idx').on(t.concern)],
+);
+
+export const eventReportPhotos = pgTable(
+  'event_report_photos',
+  {
+    id: text('id').primaryKey(),
+    reportId: text('report_id')
+      .notNull()
+      .references(() => eventReports.id, { onDelete: 'cascade' }),
+    mediaKey: text('media_key').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [index('event_report_photos_report_idx').on(t.reportId, t.position)],
+);
+
+/** Secret address of a member's "my events" calendar feed (stored hashed; revocable). */
+export const calendarFeeds = pgTable(
+  'calendar_feeds',
+  {
+    userId: text('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('calendar_feeds_token_uq').on(t.tokenHash)],
 );

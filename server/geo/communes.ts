@@ -124,3 +124,21 @@ export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lo
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(toRad(a.lat)) * Math.cos(toRad(b.lat)) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
+
+/** A département's name ("75" → "Paris"), or the code when unknown. */
+export function departementName(code: string): string {
+  return getIndex().departements[code] ?? code;
+}
+
+/** Every département, by code order. */
+export function departements(): { code: string; name: string }[] {
+  return Object.entries(getIndex().departements)
+    .map(([code, name]) => ({ code, name }))
+    .sort((a, b) => (a.code < b.code ? -1 : 1));
+}
+
+/** A commune's centre by INSEE code (for maps of aggregated reports). */
+export function communeCentre(code: string): { lat: number; lon: number } | null {
+  const row = getIndex().byCode.get(code);
+  return row && row[4] !== null && row[5] !== null ? { lat: row[4], lon: row[5] } : null;
+}

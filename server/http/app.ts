@@ -17,6 +17,7 @@ import { postRoutes } from '../posts/routes.ts';
 import { groupRoutes } from '../groups/routes.ts';
 import { notificationRoutes } from '../notifications/routes.ts';
 import { searchRoutes } from '../search/routes.ts';
+import { eventRoutes } from '../events/routes.ts';
 import { authenticate, requestMeta } from './api-kit.ts';
 import { federationBridge } from './bridge.ts';
 import { csrfGuard, internalHeaders, securityHeaders } from './security.ts';
@@ -61,6 +62,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   api.use(groupRoutes({ groups: s.groups, posts: s.posts, uploadLimitBytes: config.uploadLimitBytes }));
   api.use(notificationRoutes({ notifications: s.notifications }));
   api.use(searchRoutes({ search: s.search }));
+  api.use(eventRoutes({ services: s, uploadLimitBytes: config.uploadLimitBytes }));
   api.use((_req, _res, next) => next(new AppError('not_found')));
   app.use('/api', api);
 

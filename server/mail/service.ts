@@ -20,6 +20,8 @@ export interface OutgoingMail {
   template: MailTemplate;
   params: MailParams;
   locale: Locale;
+  /** A file to attach (an event's calendar entry). */
+  attachment?: { name: string; type: string; content: string } | null;
 }
 
 export interface Logger {
@@ -73,6 +75,9 @@ export class MailService {
         textBody: rendered.text,
         htmlBody: rendered.html,
         listUnsubscribe: mail.params.unsubscribe ?? null,
+        attachmentName: mail.attachment?.name ?? null,
+        attachmentType: mail.attachment?.type ?? null,
+        attachment: mail.attachment?.content ?? null,
         status: 'queued',
         createdAt: new Date(),
       });
@@ -97,6 +102,9 @@ export class MailService {
         subject: row.subject,
         text: row.textBody,
         html: row.htmlBody,
+        ...(row.attachment && row.attachmentName
+          ? { attachments: [{ filename: row.attachmentName, content: row.attachment, contentType: row.attachmentType ?? 'application/octet-stream' }] }
+          : {}),
         // One-click unsubscribe (RFC 8058): mail clients POST to the link.
         ...(row.listUnsubscribe
           ? { list: { unsubscribe: { url: row.listUnsubscribe, comment: 'unsubscribe' } }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
@@ -118,7 +126,7 @@ export class MailService {
     await this.#db.tx(() =>
       this.#db.w
         .update(mails)
-        .set({ status: 'sent', sentAt: new Date(), textBody: '', htmlBody: '', attempts: row.attempts + 1 })
+        .set({ status: 'sent', sentAt: new Date(), textBody: '', htmlBody: '', attachment: null, attempts: row.attempts + 1 })
         .where(eq(mails.id, mailId)),
     );
   }

@@ -1,10 +1,12 @@
 // Uploaded files live under DATA_DIR/media with random names we choose; a name sent by a client
 // or a remote server never becomes a path (ASVS 5.3.2; Mastodon's "TootRoot").
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newId } from '../accounts/secrets.ts';
 
-const KEY_RE = /^(avatars|posts|groups)\/[a-z0-9]{16}\.(webp)$/;
+const FOLDERS = ['avatars', 'posts', 'groups', 'events', 'reports'] as const;
+export type MediaFolder = (typeof FOLDERS)[number];
+const KEY_RE = /^(avatars|posts|groups|events|reports)\/[a-z0-9]{16}\.(webp)$/;
 
 export class MediaStore {
   readonly root: string;
@@ -13,7 +15,7 @@ export class MediaStore {
   }
 
   /** Stores bytes under a fresh random key in a folder; returns the key. */
-  async put(folder: 'avatars' | 'posts' | 'groups', extension: 'webp', bytes: Buffer): Promise<string> {
+  async put(folder: MediaFolder, extension: 'webp', bytes: Buffer): Promise<string> {
     const key = `${folder}/${newId()}.${extension}`;
     await mkdir(join(this.root, folder), { recursive: true });
     await writeFile(join(this.root, key), bytes, { flag: 'wx' });
@@ -24,6 +26,12 @@ export class MediaStore {
   async delete(key: string | null | undefined): Promise<void> {
     if (!key || !KEY_RE.test(key)) return;
     await rm(join(this.root, key), { force: true });
+  }
+
+  /** The bytes of a stored file (to copy it), or null. */
+  async read(key: string | null | undefined): Promise<Buffer | null> {
+    if (!key || !KEY_RE.test(key)) return null;
+    return readFile(join(this.root, key)).catch(() => null);
   }
 
   /** Whether a path asked for under /media is one of ours (before serving it). */

@@ -28,6 +28,17 @@ export const NOTIFICATION_TYPES = [
   'group_join_approved',
   'group_join_declined',
   'group_invitation',
+  'event_new',
+  'event_join_request',
+  'event_rsvp_approved',
+  'event_rsvp_declined',
+  'event_promoted',
+  'event_invitation',
+  'event_organizer_added',
+  'event_updated',
+  'event_postponed',
+  'event_cancelled',
+  'event_reminder',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -46,7 +57,29 @@ export const DEFAULT_CHANNEL: Record<NotificationType, Channel> = {
   group_join_approved: 'email_instant',
   group_join_declined: 'in_app',
   group_invitation: 'email_instant',
+  event_new: 'email_digest',
+  event_join_request: 'email_instant',
+  event_rsvp_approved: 'email_instant',
+  event_rsvp_declined: 'in_app',
+  event_promoted: 'email_instant',
+  event_invitation: 'email_instant',
+  event_organizer_added: 'email_instant',
+  event_updated: 'email_instant',
+  event_postponed: 'email_instant',
+  event_cancelled: 'email_instant',
+  event_reminder: 'email_instant',
 };
+
+/**
+ * What the notification centre needs to know about events, supplied by the events domain (which
+ * depends on this service, not the reverse): whether the recipient may still see an event, how
+ * to say when it happens, and its calendar file for the mail.
+ */
+export interface EventNotificationHooks {
+  visible(userId: string, eventId: string): Promise<boolean>;
+  when(eventId: string, locale: Locale): Promise<string>;
+  attachment(userId: string, eventId: string, locale: Locale): Promise<{ name: string; type: string; content: string } | null>;
+}
 
 export interface NewNotification {
   userId: string;
@@ -55,6 +88,7 @@ export interface NewNotification {
   postId?: string | null;
   commentId?: string | null;
   groupId?: string | null;
+  eventId?: string | null;
 }
 
 export interface NotificationView {
@@ -83,6 +117,7 @@ export class NotificationService {
   readonly #mail: MailService;
   readonly #events: EventBus;
   readonly #publicUrl: URL;
+  #eventHooks: EventNotificationHooks | null = null;
 
   constructor(d: { db: Database; friends: FriendsRepository; audience: AudienceRules; mail: MailService; events: EventBus; publicUrl: URL }) {
     this.#db = d.db;
@@ -91,6 +126,11 @@ export class NotificationService {
     this.#mail = d.mail;
     this.#events = d.events;
     this.#publicUrl = d.publicUrl;
+  }
+
+  /** Plugs in the events domain (see EventNotificationHooks). */
+  setEventHooks(hooks: EventNotificationHooks): void {
+    this.#eventHooks = hooks;
   }
 
   async #channel(userId: string, type: NotificationType): Promise<Channel> {
@@ -116,6 +156,7 @@ export class NotificationService {
         postId: n.postId ?? null,
         commentId: n.commentId ?? null,
         groupId: n.groupId ?? null,
+        eventId: n.eventId ?? null,
         createdAt: new Date(),
         emailState: channel === 'email_digest' ? 'digest' : 'none',
       });
@@ -152,7 +193,9 @@ export class NotificationService {
     const locale: Locale = isLocale(recipient.locale) ? recipient.locale : 'fr';
     const [view] = await this.#views([notificationId], locale);
     if (!view) return;
+    const attachment = view.eventId && this.#eventHooks ? await this.#eventHooks.attachment(userId, view.eventId, locale) : null;
     await this.#mail.send({
+      attachment,
       to: recipient.email,
       userId,
       template: 'notification',
@@ -170,10 +213,11 @@ export class NotificationService {
 
   async #rows(ids: string[]) {
     if (!ids.length) return [];
-    const { notifications: n, users, groups, posts } = this.#db.t;
+    const { notifications: n, users, groups, posts, events } = this.#db.t;
     return this.#db.q
       .select({
         n,
+        eventTitle: events.title,
         actor: summaryFields(users),
         groupHandle: groups.handle,
         groupName: groups.name,
@@ -185,24 +229,31 @@ export class NotificationService {
       .leftJoin(users, eq(users.id, n.actorId))
       .leftJoin(groups, eq(groups.id, n.groupId))
       .leftJoin(posts, eq(posts.id, n.postId))
+      .leftJoin(events, eq(events.id, n.eventId))
       .where(inArray(n.id, ids))
       .orderBy(desc(n.createdAt), desc(n.id));
   }
 
-  /** Views of notifications, leaving out those about posts the recipient can no longer see. */
-  async #views(ids: string[], locale: Locale | null): Promise<NotificationView[]> {
+  /** Views of notifications, leaving out those about posts or events the recipient can no longer see. */
+  async #views(ids: string[], locale: Locale | null): Promise<(NotificationView & { eventId: string | null })[]> {
     const rows = await this.#rows(ids);
-    const out: NotificationView[] = [];
+    const out: (NotificationView & { eventId: string | null })[] = [];
     for (const r of rows) {
       if (r.n.postId && r.postAuthor) {
         const visible = await this.#audience.canSee(r.n.userId, { authorId: r.postAuthor, groupId: r.postGroup, audience: r.postAudience! });
         if (!visible) continue;
       }
+      if (r.n.eventId && (!this.#eventHooks || !(await this.#eventHooks.visible(r.n.userId, r.n.eventId)))) continue;
       const actor = r.actor?.id ? memberSummary(r.actor) : null;
       const type = r.n.type as NotificationType;
-      const params = { name: actor?.displayName ?? '?', group: r.groupName ?? '' };
+      const when = r.n.eventId && this.#eventHooks ? await this.#eventHooks.when(r.n.eventId, locale ?? 'fr') : '';
+      const params = { name: actor?.displayName ?? '?', group: r.groupName ?? '', event: r.eventTitle ?? '', when };
       const link =
-        type === 'friend_request'
+        r.n.eventId
+          ? type === 'event_join_request'
+            ? `/events/${r.n.eventId}/manage`
+            : `/events/${r.n.eventId}`
+          : type === 'friend_request'
           ? '/friends'
           : type === 'friend_accept'
             ? `/@${actor?.username ?? ''}`
@@ -221,6 +272,7 @@ export class NotificationService {
         link,
         createdAt: r.n.createdAt,
         read: r.n.readAt !== null,
+        eventId: r.n.eventId,
       });
     }
     return out;

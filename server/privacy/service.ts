@@ -3,7 +3,7 @@
 // (checked by a test), so a new table cannot be forgotten by export and erasure.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asc, count, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { strToU8, zipSync } from 'fflate';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
@@ -38,6 +38,13 @@ export const PERSONAL_DATA = {
   likes: 'likes given — deleted',
   notifications: 'notifications received, and those the member caused — deleted',
   notification_prefs: 'notification preferences — deleted',
+  events: 'events the member organises alone (no group, no co-organizer) — deleted; others stay, without the link to their creator',
+  event_organizers: 'events the member co-organises — deleted',
+  event_rsvps: 'answers to events (going, waiting, interested…), guests, attendance — deleted (seats freed go to the waiting lists)',
+  event_invitations: 'invitations to events received — deleted; as inviter, the link to the member is removed',
+  event_reports: 'field reports written — their free texts and photos are deleted; counts and concerns stay, anonymous (movement statistics)',
+  event_report_photos: 'photos of field reports — deleted (files too)',
+  calendar_feeds: "the secret address of the member's calendar feed (hashed) — deleted",
 } as const;
 
 /** Tables without personal data of local members (or with a retention rule of their own). */
@@ -49,6 +56,8 @@ export const NOT_PERSONAL = {
   known_instances: 'other servers we heard from: host, dates, the last actor whose signature verified',
   groups: 'groups (collective data: name, place, description); not deleted with one member',
   post_hashtags: 'hashtags of posts, deleted with the posts',
+  event_vocab: 'kinds of action and concerns, as the administrator names them',
+  event_report_concerns: 'concerns ticked in field reports (anonymous once the author is gone)',
 } as const;
 
 const deleteSchema = z.object({ confirm: z.string().max(100) });
@@ -60,6 +69,8 @@ export interface DeletionPreview {
   likes: number;
   friends: number;
   groups: number;
+  /** Events the member organises alone, deleted with the account. */
+  events: number;
   /** Groups where the member is the only admin: who takes over, or deletion if nobody is left. */
   handovers: { group: string; handle: string; to: string | null }[];
 }
@@ -145,6 +156,21 @@ export class PrivacyService {
       .select({ type: t.notifications.type, createdAt: t.notifications.createdAt, readAt: t.notifications.readAt })
       .from(t.notifications)
       .where(eq(t.notifications.userId, user.id));
+    const eventsOrganised = await q
+      .select({ id: t.events.id, title: t.events.title, startsAt: t.events.startsAt, visibility: t.events.visibility, status: t.events.status })
+      .from(t.eventOrganizers)
+      .innerJoin(t.events, eq(t.events.id, t.eventOrganizers.eventId))
+      .where(eq(t.eventOrganizers.userId, user.id));
+    const answers = await q
+      .select({ eventId: t.eventRsvps.eventId, title: t.events.title, startsAt: t.events.startsAt, status: t.eventRsvps.status, guests: t.eventRsvps.guests, attendance: t.eventRsvps.attendance, showToFriends: t.eventRsvps.showToFriends, shareContact: t.eventRsvps.shareContact, answeredAt: t.eventRsvps.createdAt })
+      .from(t.eventRsvps)
+      .innerJoin(t.events, eq(t.events.id, t.eventRsvps.eventId))
+      .where(eq(t.eventRsvps.userId, user.id));
+    const reports = await q
+      .select({ eventId: t.eventReports.eventId, participants: t.eventReports.participants, doors: t.eventReports.doors, leaflets: t.eventReports.leaflets, people: t.eventReports.people, worked: t.eventReports.worked, didNotWork: t.eventReports.didNotWork, createdAt: t.eventReports.createdAt })
+      .from(t.eventReports)
+      .where(eq(t.eventReports.authorId, user.id));
+    const calendarFeed = (await q.select({ createdAt: t.calendarFeeds.createdAt }).from(t.calendarFeeds).where(eq(t.calendarFeeds.userId, user.id)))[0] ?? null;
     const mails = await q
       .select({ to: t.mails.toAddress, subject: t.mails.subject, status: t.mails.status, createdAt: t.mails.createdAt })
       .from(t.mails)
@@ -163,6 +189,10 @@ export class PrivacyService {
       groupsFollowed: follows,
       notificationPrefs,
       notifications,
+      eventsOrganised,
+      eventAnswers: answers,
+      eventReports: reports,
+      calendarFeed,
       sessions: (await this.#sessions.list(a)).map(({ id: _id, ...s }) => s),
       mails,
     };
@@ -177,6 +207,7 @@ export class PrivacyService {
       'comments.csv': strToU8(csv(data.comments as Record<string, unknown>[], ['id', 'postId', 'createdAt', 'editedAt', 'text'])),
       'friends.csv': strToU8(csv(data.friends as Record<string, unknown>[], ['username', 'displayName', 'since'])),
       'memberships.csv': strToU8(csv(data.memberships as Record<string, unknown>[], ['group', 'name', 'role', 'shareContact', 'joinedAt'])),
+      'event-answers.csv': strToU8(csv(data.eventAnswers as Record<string, unknown>[], ['eventId', 'title', 'startsAt', 'status', 'guests', 'attendance', 'answeredAt'])),
     };
     const keys = [
       (data.account as { avatarKey: string | null }).avatarKey,
@@ -206,6 +237,22 @@ export class PrivacyService {
     return out;
   }
 
+  /** Events with no group whose only personal organizer is the member: they go with the account. */
+  async #soleEvents(userId: string): Promise<{ id: string; imageKey: string | null }[]> {
+    const t = this.#db.t;
+    return this.#db.q
+      .select({ id: t.events.id, imageKey: t.events.imageKey })
+      .from(t.eventOrganizers)
+      .innerJoin(t.events, eq(t.events.id, t.eventOrganizers.eventId))
+      .where(
+        and(
+          eq(t.eventOrganizers.userId, userId),
+          isNull(t.events.groupId),
+          sql`not exists (select 1 from ${t.eventOrganizers} o2 where o2.event_id = ${t.events.id} and o2.user_id <> ${userId})`,
+        ),
+      );
+  }
+
   async deletionPreview(actor: Actor | null): Promise<DeletionPreview> {
     const a = requireActor(actor);
     const t = this.#db.t;
@@ -217,6 +264,7 @@ export class PrivacyService {
       likes: n(await q.select({ c: count() }).from(t.likes).where(eq(t.likes.userId, a.userId))),
       friends: n(await q.select({ c: count() }).from(t.friendships).where(eq(t.friendships.userId, a.userId))),
       groups: (await this.#groups.groupIdsOf(a.userId)).length,
+      events: (await this.#soleEvents(a.userId)).length,
       handovers: (await this.#handovers(a.userId)).map((h) => ({ group: h.group, handle: h.handle, to: h.to?.name ?? null })),
     };
   }
@@ -237,6 +285,7 @@ export class PrivacyService {
     const handovers = await this.#handovers(user.id);
     const files: (string | null)[] = [user.avatarKey];
     const leftGroups: string[] = [];
+    const seatsFreed: string[] = [];
     await this.#db.tx(async () => {
       if (user.role === 'admin' && user.status === 'active' && (await this.#repo.countActiveAdmins()) <= 1) {
         throw fail.conflict('admin.last_admin');
@@ -290,6 +339,24 @@ export class PrivacyService {
         .update(t.groups)
         .set({ pinnedPostId: null })
         .where(inArray(t.groups.pinnedPostId, this.#db.q.select({ id: t.posts.id }).from(t.posts).where(eq(t.posts.authorId, user.id))));
+      // Events: those the member organises alone go; the seats they held free up (after commit,
+      // the waiting lists move); their field reports lose free texts and photos, keep the counts.
+      const soleEvents = await this.#soleEvents(user.id);
+      const eventFiles = soleEvents.length
+        ? await this.#db.q
+            .select({ key: t.eventReportPhotos.mediaKey })
+            .from(t.eventReportPhotos)
+            .innerJoin(t.eventReports, eq(t.eventReports.id, t.eventReportPhotos.reportId))
+            .where(inArray(t.eventReports.eventId, soleEvents.map((e) => e.id)))
+        : [];
+      files.push(...soleEvents.map((e) => e.imageKey), ...eventFiles.map((f) => f.key));
+      if (soleEvents.length) await w.delete(t.events).where(inArray(t.events.id, soleEvents.map((e) => e.id)));
+      seatsFreed.push(...(await this.#db.q.select({ id: t.eventRsvps.eventId }).from(t.eventRsvps).where(eq(t.eventRsvps.userId, user.id))).map((r) => r.id));
+      const myReports = this.#db.q.select({ id: t.eventReports.id }).from(t.eventReports).where(eq(t.eventReports.authorId, user.id));
+      const reportPhotos = await this.#db.q.select({ key: t.eventReportPhotos.mediaKey }).from(t.eventReportPhotos).where(inArray(t.eventReportPhotos.reportId, myReports));
+      files.push(...reportPhotos.map((p) => p.key));
+      await w.delete(t.eventReportPhotos).where(inArray(t.eventReportPhotos.reportId, myReports));
+      await w.update(t.eventReports).set({ worked: '', didNotWork: '' }).where(eq(t.eventReports.authorId, user.id));
       await w.delete(t.mails).where(or(eq(t.mails.userId, user.id), eq(t.mails.toAddress, user.email)));
       await w.delete(t.emailChallenges).where(or(eq(t.emailChallenges.userId, user.id), eq(t.emailChallenges.email, user.email)));
       await w.delete(t.actorKeys).where(eq(t.actorKeys.actorId, user.id));
@@ -302,5 +369,6 @@ export class PrivacyService {
     this.#events.emit('sessions.ended', { userId: user.id, sessionIds });
     this.#events.emit('user.deleted', { userId: user.id });
     for (const groupId of leftGroups) this.#events.emit('group.membership', { groupId, userId: user.id, member: false, following: false });
+    if (seatsFreed.length) this.#events.emit('event.answers_removed', { eventIds: [...new Set(seatsFreed)] });
   }
 }

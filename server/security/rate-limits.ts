@@ -26,6 +26,10 @@ const POLICIES = {
   'comment:account': { points: 60, duration: 600 },
   'friend-request:account': { points: 50, duration: 3600 },
   'group-create:account': { points: 5, duration: 86400 },
+  'event-create:account': { points: 30, duration: 86400 },
+  'rsvp:account': { points: 60, duration: 600 },
+  'event-invite:account': { points: 300, duration: 3600 },
+  'report:account': { points: 30, duration: 3600 },
   'search:ip': { points: 120, duration: 60 },
 } as const;
 

@@ -1,5 +1,6 @@
 // English catalogue. Its type forces exactly the keys of fr.ts.
 import type { fr } from './fr.ts';
+import { eventsEn } from './events.en.ts';
 
 export const en: Record<keyof typeof fr, string> = {
   'app.name': 'Activist network',
@@ -565,4 +566,5 @@ export const en: Record<keyof typeof fr, string> = {
   'common.confirm': 'Confirm',
   'common.loading': 'Loading…',
   'common.back_to_top': 'Back to top',
+  ...eventsEn,
 };

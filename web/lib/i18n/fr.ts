@@ -1,5 +1,7 @@
 // Catalogue français : la langue de référence. Toute clé ajoutée ici doit l'être dans en.ts
 // (le typage l'impose). Les {paramètres} sont remplacés par t().
+import { eventsFr } from './events.fr.ts';
+
 export const fr = {
   // Général
   'app.name': 'Réseau militant',
@@ -584,4 +586,5 @@ export const fr = {
   'common.confirm': 'Confirmer',
   'common.loading': 'Chargement…',
   'common.back_to_top': 'Retour en haut',
+  ...eventsFr,
 } as const;
