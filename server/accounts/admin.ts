@@ -8,7 +8,7 @@ import type { EventBus } from '../events.ts';
 import { fail } from '../errors.ts';
 import type { InstanceService } from '../instance/service.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
-import { email, parse, text } from '../validation.ts';
+import { checkbox, email, parse, text } from '../validation.ts';
 import { type Actor, type RequestMeta, requireRole, type UserRole } from './actor.ts';
 import { hashPassword, PASSWORD_MAX, passwordProblem } from './passwords.ts';
 import type { AccountsRepository, UserRow } from './repository.ts';
@@ -32,6 +32,7 @@ const listSchema = z.object({
 
 const roleSchema = z.object({ role: z.enum(['admin', 'moderator', 'member'], { error: 'validation.invalid' }) });
 const statusSchema = z.object({ status: z.enum(['active', 'suspended'], { error: 'validation.invalid' }) });
+const coordinatorSchema = z.object({ coordinator: checkbox });
 
 export interface AdminUserView {
   id: string;
@@ -39,6 +40,8 @@ export interface AdminUserView {
   displayName: string;
   email: string;
   role: UserRole;
+  /** Reads the field reports of the whole instance. */
+  coordinator: boolean;
   status: 'active' | 'suspended';
   createdAt: Date;
 }
@@ -119,6 +122,7 @@ export class AdminService {
         displayName: u.displayName,
         email: u.email,
         role: u.role,
+        coordinator: u.coordinator,
         status: u.status,
         createdAt: u.createdAt,
       })),
@@ -138,6 +142,16 @@ export class AdminService {
         throw fail.conflict('admin.last_admin');
       }
       await this.#repo.updateUser(target.id, { role });
+    });
+    this.#events.emit('user.updated', { userId });
+  }
+
+  /** Makes a member a coordinator (they read every field report) or not (administrators only). */
+  async setCoordinator(actor: Actor | null, userId: string, input: unknown): Promise<void> {
+    requireRole(actor, 'admin');
+    const { coordinator } = parse(coordinatorSchema, input);
+    await this.#db.tx(async () => {
+      if (!(await this.#repo.updateUser(String(userId), { coordinator }))) throw fail.notFound();
     });
     this.#events.emit('user.updated', { userId });
   }

@@ -91,5 +91,6 @@ export function accountRoutes(d: AccountRoutesDeps): Router {
   route(r, 'get', '/admin/users', ({ actor, query }) => d.admin.listUsers(actor, query));
   route(r, 'put', '/admin/users/:id/role', ({ actor, params, body }) => d.admin.setRole(actor, params.id, body));
   route(r, 'put', '/admin/users/:id/status', ({ actor, params, body }) => d.admin.setStatus(actor, params.id, body));
+  route(r, 'put', '/admin/users/:id/coordinator', ({ actor, params, body }) => d.admin.setCoordinator(actor, params.id, body));
   return r;
 }
