@@ -22,6 +22,8 @@ export default defineConfig({
           'img-src': ['self', 'data:', 'blob:'],
           'font-src': ['self'],
           'connect-src': ['self'],
+          // MapLibre draws in a web worker it starts from a blob.
+          'worker-src': ['self', 'blob:'],
           'object-src': ['none'],
           'base-uri': ['none'],
           'form-action': ['self'],

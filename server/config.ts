@@ -25,6 +25,20 @@ export interface Config {
   allowPrivateAddress: boolean;
   sessionDays: number;
   uploadLimitBytes: number;
+  map: MapConfig;
+}
+
+/** Where map pictures come from (no Google: OpenStreetMap tiles by default, or your own server). */
+export interface MapConfig {
+  /** Raster tile template with {z}/{x}/{y}, or null for maps without a background. */
+  tileUrl: string | null;
+  /** Whether browsers get tiles through this server (they never contact the tile server). */
+  proxy: boolean;
+  attribution: string;
+  /** A MapLibre style (vector tiles) used instead of raster tiles, loaded by browsers directly. */
+  styleUrl: string | null;
+  /** Other origins a style loads from (sprites, fonts, tiles), allowed by the pages' CSP. */
+  extraOrigins: string[];
 }
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
@@ -51,6 +65,11 @@ const schema = z.object({
   ALLOW_PRIVATE_ADDRESS: bool.default(false),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   UPLOAD_LIMIT_MB: z.coerce.number().min(1).max(100).default(8),
+  MAP_TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  MAP_TILE_PROXY: bool.default(true),
+  MAP_ATTRIBUTION: z.string().max(300).default('© OpenStreetMap contributors'),
+  MAP_STYLE_URL: z.string().optional(),
+  MAP_EXTRA_ORIGINS: z.string().default(''),
 });
 
 export class ConfigError extends Error {
@@ -119,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.ALLOW_PRIVATE_ADDRESS && e.NODE_ENV === 'production') {
     problems.push('ALLOW_PRIVATE_ADDRESS: only allowed when NODE_ENV is test or development (it disables the SSRF guard)');
   }
+  const map = parseMap(e, problems);
   if (problems.length || !publicUrl) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -138,5 +158,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowPrivateAddress: e.ALLOW_PRIVATE_ADDRESS,
     sessionDays: e.SESSION_DAYS,
     uploadLimitBytes: Math.round(e.UPLOAD_LIMIT_MB * 1024 * 1024),
+    map,
   };
+}
+
+function httpUrl(value: string, name: string, problems: string[]): URL | null {
+  try {
+    const url = new URL(value.replace(/\{[xyz]\}/g, '0'));
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url;
+  } catch {
+    // reported below
+  }
+  problems.push(`${name}: "${value}" is not an http(s) URL`);
+  return null;
+}
+
+function parseMap(e: z.output<typeof schema>, problems: string[]): MapConfig {
+  const none = e.MAP_TILE_URL === 'none';
+  if (!none) {
+    httpUrl(e.MAP_TILE_URL, 'MAP_TILE_URL', problems);
+    if (!/\{z\}/.test(e.MAP_TILE_URL) || !/\{x\}/.test(e.MAP_TILE_URL) || !/\{y\}/.test(e.MAP_TILE_URL)) problems.push('MAP_TILE_URL: must contain {z}, {x} and {y} (or be "none")');
+  }
+  if (e.MAP_STYLE_URL) httpUrl(e.MAP_STYLE_URL, 'MAP_STYLE_URL', problems);
+  const extraOrigins: string[] = [];
+  for (const raw of e.MAP_EXTRA_ORIGINS.split(/[\s,]+/).filter(Boolean)) {
+    const url = httpUrl(raw, 'MAP_EXTRA_ORIGINS', problems);
+    if (url) extraOrigins.push(url.origin);
+  }
+  return { tileUrl: none ? null : e.MAP_TILE_URL, proxy: e.MAP_TILE_PROXY, attribution: e.MAP_ATTRIBUTION, styleUrl: e.MAP_STYLE_URL ?? null, extraOrigins };
 }

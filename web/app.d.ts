@@ -7,7 +7,7 @@ declare global {
     interface Locals {
       actor: Actor | null;
       /** What the layout shows about the logged-in member. */
-      user: { id: string; username: string; displayName: string; role: Actor['role']; avatarUrl: string | null } | null;
+      user: { id: string; username: string; displayName: string; role: Actor['role']; coordinator: boolean; avatarUrl: string | null } | null;
       locale: Locale;
       meta: RequestMeta;
     }

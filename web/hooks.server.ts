@@ -18,6 +18,7 @@ export const handle: Handle = async ({ event, resolve }) => {
         username: found.user.username,
         displayName: found.user.displayName,
         role: found.user.role,
+        coordinator: found.user.role === 'admin' || found.user.coordinator,
         avatarUrl: ProfileService.avatarUrl(found.user),
       }
     : null;
@@ -31,10 +32,23 @@ export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event, {
     transformPageChunk: ({ html }) => html.replace('%lang%', locale),
   });
+  // Maps loading tiles or a style from elsewhere (the admin's choice): allow those origins.
+  const csp = response.headers.get('content-security-policy');
+  if (csp) response.headers.set('content-security-policy', withMapOrigins(csp, s.config.map));
   // Pages may show personal data: never stored by shared caches.
   if (event.locals.actor) response.headers.set('Cache-Control', 'private, no-store');
   return response;
 };
+
+/** Adds the map's other origins (tiles not proxied, a vector style and what it loads) to the CSP. */
+function withMapOrigins(csp: string, map: ReturnType<typeof registry>['config']['map']): string {
+  const origins = new Set(map.extraOrigins);
+  if (map.tileUrl && !map.proxy) origins.add(new URL(map.tileUrl.replace(/\{[xyz]\}/g, '0')).origin);
+  if (map.styleUrl) origins.add(new URL(map.styleUrl).origin);
+  if (!origins.size) return csp;
+  const extra = [...origins].join(' ');
+  return csp.replace(/(img-src|connect-src)([^;]*)/g, (_m, name: string, rest: string) => `${name}${rest} ${extra}`);
+}
 
 /** Errors while rendering: a translated message for the member, details only in the server log. */
 export const handleError: HandleServerError = (input) => {

@@ -50,21 +50,26 @@ export class CalendarService {
       attachment: async (userId, eventId, locale) => {
         const event = await this.#repo.byId(eventId);
         if (!event) return null;
-        const entry = await this.#entry({ userId, role: 'member', sessionId: null }, event, locale);
+        const entry = await this.#entry({ userId, role: 'member', sessionId: null }, event, locale, 'mail');
         return entry ? { name: 'evenement.ics', type: 'text/calendar; charset=utf-8; method=PUBLISH', content: calendar(event.title, [entry]) } : null;
       },
     });
   }
 
-  /** The event as the reader may see it, for a calendar; null if they may not see it. */
-  async #entry(reader: Actor | null, event: EventRow, locale: Locale): Promise<IcsEvent | null> {
-    const rights = await this.#access.rights(reader, event);
-    if (!rights.see) return null;
+  /**
+   * The event as the reader may see it, for a calendar; null if they may not see it. A hidden
+   * address goes only into files downloaded from the event's page: mails and subscribed feeds
+   * pass through mail and calendar providers, so they say where to find it instead.
+   */
+  async #entry(reader: Actor | null, event: EventRow, locale: Locale, channel: 'download' | 'mail' | 'feed' = 'download'): Promise<IcsEvent | null> {
+    const found = await this.#access.rights(reader, event);
+    if (!found.see) return null;
+    const rights = channel !== 'download' && event.hideAddress ? { ...found, exactAddress: false } : found;
     const url = new URL(`/events/${event.id}`, this.#publicUrl).href;
     const place = rights.exactAddress ? [event.placeName, event.street, [event.postalCode, event.communeName].filter(Boolean).join(' ')] : [event.communeName ?? ''];
     const lines = [event.description];
     if (rights.exactAddress && event.onlineUrl) lines.push('', event.onlineUrl);
-    if (!rights.exactAddress && event.hideAddress) lines.push('', t(locale, 'event.ics_address_hidden'));
+    if (!rights.exactAddress && event.hideAddress) lines.push('', t(locale, found.exactAddress ? 'event.ics_address_on_page' : 'event.ics_address_hidden'), url);
     return {
       uid: `${event.id}@${this.#publicUrl.host}`,
       sequence: event.sequence,
@@ -136,7 +141,7 @@ export class CalendarService {
     const reader: Actor = { userId: row.userId, role: row.role, sessionId: null };
     const rows = await this.#repo.mine(row.userId, new Date(Date.now() - 90 * DAY_MS), null, 'asc', 500);
     const lang = row.locale === 'en' ? 'en' : locale;
-    const entries = (await Promise.all(rows.map((e) => this.#entry(reader, e, lang)))).filter((x): x is IcsEvent => x !== null);
+    const entries = (await Promise.all(rows.map((e) => this.#entry(reader, e, lang, 'feed')))).filter((x): x is IcsEvent => x !== null);
     return calendar(`${t(lang, 'calendar.my_events')} — ${await this.#instanceName()}`, entries);
   }
 

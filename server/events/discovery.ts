@@ -43,14 +43,19 @@ export interface MapPoint {
 const encodeCursor = (e: { startsAt: Date; id: string }) => `${e.startsAt.getTime()}.${e.id}`;
 function decodeCursor(value: string | undefined): { at: Date; id: string } | null {
   if (!value) return null;
-  const m = /^(\d{1,15})\.([a-z0-9]{1,64})$/.exec(value);
+  // At most 13 digits: instants up to the year 2286, which every database can store.
+  const m = /^(\d{1,13})\.([a-z0-9]{1,64})$/.exec(value);
   if (!m) throw fail.invalid({ cursor: 'validation.invalid' });
   return { at: new Date(Number(m[1])), id: m[2] };
 }
 
 /** A calendar day in Paris time, as the start of that day (the filters speak in days). */
-function dayStart(day: string | undefined): Date | null {
-  return day ? localToInstant(`${day}T00:00`, DEFAULT_TIME_ZONE) : null;
+function dayStart(day: string | undefined, field: 'from' | 'to'): Date | null {
+  if (!day) return null;
+  // The schema checks the form; a day that does not exist (2026-02-30) is refused here, not ignored.
+  const start = localToInstant(`${day}T00:00`, DEFAULT_TIME_ZONE);
+  if (!start) throw fail.invalid({ [field]: 'event.date_invalid' });
+  return start;
 }
 
 export class DiscoveryService {
@@ -87,8 +92,8 @@ export class DiscoveryService {
   /** The list of upcoming events (or of a date range), with filters, soonest first. */
   async list(viewer: Actor | null, input: unknown, locale: Locale): Promise<EventList> {
     const v = parse(discoverSchema, input ?? {});
-    const from = dayStart(v.from) ?? new Date();
-    const toDay = dayStart(v.to);
+    const from = dayStart(v.from, 'from') ?? new Date();
+    const toDay = dayStart(v.to, 'to');
     const to = toDay ? new Date(toDay.getTime() + 86_400_000) : null;
     if (to && to <= from) throw fail.invalid({ to: 'event.range_invalid' });
     const center = v.km ? await this.#center(viewer, v.near, v.postalCode) : null;
@@ -124,8 +129,8 @@ export class DiscoveryService {
     const v = parse(mapSchema, input ?? {});
     const [west, south, east, north] = v.bbox;
     const box = { minLat: south, maxLat: north, minLon: west, maxLon: east };
-    const from = dayStart(v.from) ?? new Date();
-    const toDay = dayStart(v.to);
+    const from = dayStart(v.from, 'from') ?? new Date();
+    const toDay = dayStart(v.to, 'to');
     const to = toDay ? new Date(toDay.getTime() + 86_400_000) : new Date(from.getTime() + 60 * 86_400_000);
     const rows = await this.#repo.discover({
       viewerId: viewer?.userId ?? null,

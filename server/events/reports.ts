@@ -21,9 +21,9 @@ import type { RateLimits } from '../security/rate-limits.ts';
 import { parse } from '../validation.ts';
 import type { Locale } from '../../web/lib/i18n/index.ts';
 import type { EventAccess } from './access.ts';
-import { optionalInt, plain } from './schemas.ts';
+import { DAY_RE, optionalInt, plain } from './schemas.ts';
 import type { EventService } from './service.ts';
-import { DEFAULT_TIME_ZONE, localToInstant } from './time.ts';
+import { DEFAULT_TIME_ZONE, instantToLocal, localToInstant } from './time.ts';
 import type { VocabService } from './vocab.ts';
 
 export const MAX_REPORT_PHOTOS = 6;
@@ -43,8 +43,8 @@ const reportSchema = z.object({
 });
 
 const periodSchema = z.object({
-  from: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'event.date_invalid').optional()),
-  to: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'event.date_invalid').optional()),
+  from: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(DAY_RE, 'event.date_invalid').optional()),
+  to: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(DAY_RE, 'event.date_invalid').optional()),
   departement: z
     .string()
     .trim()
@@ -89,11 +89,14 @@ export interface Aggregate {
   byCommune: (Totals & { code: string; name: string; departement: string; lat: number | null; lon: number | null })[];
   concerns: { key: string; label: string; count: number }[];
   weeks: { week: string; actions: number; people: number }[];
-  latest: { id: string; eventId: string; title: string; kindLabel: string; communeName: string | null; startsAt: Date; author: MemberSummary | null; worked: string; didNotWork: string; concerns: string[] }[];
+  /** `visible`: the coordinator may open the action's page (else the report is shown alone). */
+  latest: { id: string; eventId: string; visible: boolean; title: string; kindLabel: string; communeName: string | null; startsAt: Date; author: MemberSummary | null; worked: string; didNotWork: string; concerns: string[] }[];
 }
 
 const zero = (): Totals => ({ actions: 0, participants: 0, doors: 0, leaflets: 0, people: 0 });
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+/** The calendar day of an instant in Paris time, as the periods count days. */
+const parisDay = (d: Date) => instantToLocal(d, DEFAULT_TIME_ZONE).slice(0, 10);
 
 export class ReportService {
   readonly #db: Database;
@@ -241,9 +244,9 @@ export class ReportService {
     const a = requireActor(actor);
     if (!(await this.#access.isCoordinator(a))) throw fail.forbidden('report.coordinators_only');
     const v = parse(periodSchema, input ?? {});
-    const today = isoDay(new Date());
+    const today = parisDay(new Date());
     const toDay = v.to ?? today;
-    const fromDay = v.from ?? isoDay(new Date(Date.now() - 90 * 86_400_000));
+    const fromDay = v.from ?? parisDay(new Date(Date.now() - 90 * 86_400_000));
     const from = localToInstant(`${fromDay}T00:00`, DEFAULT_TIME_ZONE);
     const toStart = localToInstant(`${toDay}T00:00`, DEFAULT_TIME_ZONE);
     if (!from || !toStart) throw fail.invalid({ from: 'event.date_invalid' });
@@ -349,9 +352,10 @@ export class ReportService {
       ).slice(0, 200),
       concerns: concerns.map((x) => ({ key: x.key, label: concernLabels.get(x.key) ?? x.key, count: Number(x.n) })),
       weeks: fillWeeks(from, to, weeks),
-      latest: latestRows.map((l) => ({
+      latest: await Promise.all(latestRows.map(async (l) => ({
         id: l.r.id,
         eventId: l.r.eventId,
+        visible: await this.#events.visible(a, l.r.eventId).then(() => true, () => false),
         title: l.title,
         kindLabel: kindLabels.get(l.kind) ?? l.kind,
         communeName: l.communeName,
@@ -360,14 +364,14 @@ export class ReportService {
         worked: l.r.worked,
         didNotWork: l.r.didNotWork,
         concerns: latestConcerns.filter((x) => x.reportId === l.r.id).map((x) => concernLabels.get(x.concern) ?? x.concern),
-      })),
+      }))),
     };
   }
 }
 
-/** The Monday (UTC date) of an instant's week. */
+/** The Monday of an instant's week, as a day in Paris time like the period's bounds. */
 function weekOf(d: Date): string {
-  const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const day = new Date(`${parisDay(d)}T00:00:00Z`);
   day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
   return isoDay(day);
 }

@@ -14,6 +14,8 @@ export type RsvpStatus = RsvpRow['status'];
 export const ACTIVE_STATUSES: RsvpStatus[] = ['going', 'waitlist', 'pending', 'interested'];
 /** The longest event we accept: discovery scans start this far before the window. */
 export const MAX_DURATION_DAYS = 31;
+/** Discovery over cells first reads the events of this many days (see discover). */
+const FIRST_WINDOW_DAYS = 3;
 
 export interface ParticipantRow extends SummaryColumns {
   status: RsvpStatus;
@@ -267,8 +269,13 @@ export class EventsRepository {
   listedFor(viewerId: string | null): SQL {
     const { events: e } = this.#db.t;
     if (!viewerId) return sql`${e.visibility} = 'public'`;
-    return sql`${e.visibility} <> 'unlisted' and (${e.visibility} = 'public' or ${this.#related(viewerId)})
-      and not exists (select 1 from blocks b where (b.blocker_id = ${viewerId} and b.blocked_id = ${e.creatorId}) or (b.blocker_id = ${e.creatorId} and b.blocked_id = ${viewerId}))`;
+    return sql`${e.visibility} <> 'unlisted' and (${e.visibility} = 'public' or ${this.#related(viewerId)}) and ${this.#notBlocked(viewerId)}`;
+  }
+
+  /** No block between the viewer and the event's creator, either way. */
+  #notBlocked(viewerId: string): SQL {
+    const { events: e } = this.#db.t;
+    return sql`not exists (select 1 from blocks b where (b.blocker_id = ${viewerId} and b.blocked_id = ${e.creatorId}) or (b.blocker_id = ${e.creatorId} and b.blocked_id = ${viewerId}))`;
   }
 
   /** The viewer organises the event, is in its group (or organises the group), is a friend of an organizer, is invited or answered. */
@@ -283,8 +290,34 @@ export class EventsRepository {
       or exists (select 1 from event_rsvps r where r.event_id = ${e.id} and r.user_id = ${viewerId} and r.status in ('going', 'waitlist', 'pending', 'interested')))`;
   }
 
-  /** Discovery: events matching the query that the viewer may find, soonest first. */
+  /**
+   * Discovery: events matching the query that the viewer may find, soonest first.
+   *
+   * With cells, the index hands rows over cell by cell, not in time order, so the database reads
+   * and sorts every match of the whole time range before it can cut the page: a month of events
+   * around Paris for a page of 30. The walk is therefore bounded by a window first, a few days
+   * from the start, then grown by the density it found; the whole range is read only when the
+   * page is still not full. The rows are the same: a full page of the events starting before
+   * some instant is the first page of the range, since every other event starts later.
+   */
   async discover(q: DiscoveryQuery): Promise<EventRow[]> {
+    if (q.cells?.length) {
+      const start = Math.max(q.from.getTime(), q.after?.at.getTime() ?? 0);
+      let span = FIRST_WINDOW_DAYS * 86_400_000;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // Close to the whole range already: read the range.
+        if (q.to && start + 1.5 * span >= q.to.getTime()) break;
+        const rows = await this.#discover(q, new Date(start + span));
+        if (rows.length >= q.limit) return rows;
+        // Grow by the density found, with a margin: twice the span that would have filled the page.
+        span *= Math.max(2, (2 * q.limit) / Math.max(1, rows.length));
+      }
+    }
+    return this.#discover(q, q.to);
+  }
+
+  /** The discovery query for events starting before `until` (null: no bound). */
+  async #discover(q: DiscoveryQuery, until: Date | null): Promise<EventRow[]> {
     const { events: e } = this.#db.t;
     const at = (d: Date) => new Param(d, e.startsAt);
     const conditions: (SQL | undefined)[] = [
@@ -292,7 +325,7 @@ export class EventsRepository {
       gte(e.endsAt, q.from),
       // The b-tree walks start_at: bound it below by the longest duration an event may have.
       gte(e.startsAt, new Date(q.from.getTime() - MAX_DURATION_DAYS * 86_400_000)),
-      q.to ? sql`${e.startsAt} < ${at(q.to)}` : undefined,
+      until ? sql`${e.startsAt} < ${at(until)}` : undefined,
       q.cells ? (q.cells.length ? inArray(e.cell, q.cells) : sql`1 = 0`) : undefined,
       q.box ? and(gte(e.lat, q.box.minLat), lte(e.lat, q.box.maxLat), gte(e.lon, q.box.minLon), lte(e.lon, q.box.maxLon)) : undefined,
       q.circle ? this.#within(q.circle) : undefined,
@@ -320,7 +353,10 @@ export class EventsRepository {
     return sql`((${e.lat} - ${c.lat}) * (${e.lat} - ${c.lat}) + (${e.lon} - ${c.lon}) * (${e.lon} - ${c.lon}) * ${k * k}) <= ${r * r}`;
   }
 
-  /** Events the member organises or answered (going, waiting, pending, interested), in a window. */
+  /**
+   * Events the member organises or answered (going, waiting, pending, interested), in a window;
+   * an answered event is left out across a block with its creator (access.ts: they no longer see it).
+   */
   async mine(userId: string, from: Date, to: Date | null, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
     const { events: e } = this.#db.t;
     const rows = await this.#db.q
@@ -329,7 +365,8 @@ export class EventsRepository {
       .where(
         and(
           sql`(exists (select 1 from event_organizers o where o.event_id = ${e.id} and o.user_id = ${userId})
-            or exists (select 1 from event_rsvps r where r.event_id = ${e.id} and r.user_id = ${userId} and r.status in ('going', 'waitlist', 'pending', 'interested')))`,
+            or (exists (select 1 from event_rsvps r where r.event_id = ${e.id} and r.user_id = ${userId} and r.status in ('going', 'waitlist', 'pending', 'interested'))
+              and ${this.#notBlocked(userId)}))`,
           gte(e.endsAt, from),
           to ? sql`${e.startsAt} < ${new Param(to, e.startsAt)}` : undefined,
         ),

@@ -130,8 +130,9 @@ export class RsvpService {
       if (status === 'pending' && current?.status !== 'pending') {
         await this.#notifications.notifyAll(await this.#organizerIds(e), { type: 'event_join_request', actorId: a.userId, eventId: e.id });
       }
-      await this.#repo.recount(e.id);
-      if (current?.status === 'going' && status !== 'going') await this.#fillSeats(e.id);
+      // Seats freed (leaving, or coming with fewer guests) go to the waiting list.
+      const after = await this.#repo.recount(e.id);
+      if (after.seatsTaken < e.seatsTaken) await this.#fillSeats(e.id);
     });
     this.#bus.emit('event.rsvp', { eventId: event.id, userId: a.userId });
     const view = await this.#events.view(a, event.id, 'fr');

@@ -38,7 +38,9 @@ const optionalCoordinate = (limit: number) =>
     .transform((v) => v ?? null);
 
 const optionalPostalCode = z.preprocess(blank, postalCode.optional()).transform((v) => v ?? '');
-const optionalDate = z.preprocess(blank, z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'event.date_invalid').optional());
+/** A calendar day, "YYYY-MM-DD", between the years 1900 and 2999 (what every database stores). */
+export const DAY_RE = /^(19|2\d)\d{2}-\d{2}-\d{2}$/;
+const optionalDate = z.preprocess(blank, z.string().regex(DAY_RE, 'event.date_invalid').optional());
 
 /** Usernames separated by commas or spaces (a form field), or a list (JSON). */
 const usernames = z

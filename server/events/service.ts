@@ -285,44 +285,60 @@ export class EventService {
     const imageKey = image?.length ? await this.#storeImage(a, image) : null;
     const id = newId();
     const now = new Date();
-    await this.#db.tx(async () => {
-      await this.#repo.insert({ id, creatorId: a.userId, ...row, imageKey, createdAt: now, updatedAt: now });
-      const added = await this.#repo.setOrganizers(id, organizerIds, now);
-      for (const userId of added) await this.#notifications.notify({ userId, type: 'event_organizer_added', actorId: a.userId, eventId: id });
-      if (row.groupId && (row.visibility === 'public' || row.visibility === 'group') && row.endsAt! > now) {
-        await this.#notifier.announce(id, 'event_new', a.userId, { groupMembers: true });
-      }
-    });
+    try {
+      await this.#db.tx(async () => {
+        await this.#repo.insert({ id, creatorId: a.userId, ...row, imageKey, createdAt: now, updatedAt: now });
+        const added = await this.#repo.setOrganizers(id, organizerIds, now);
+        for (const userId of added) await this.#notifications.notify({ userId, type: 'event_organizer_added', actorId: a.userId, eventId: id });
+        if (row.groupId && (row.visibility === 'public' || row.visibility === 'group') && row.endsAt! > now) {
+          await this.#notifier.announce(id, 'event_new', a.userId, { groupMembers: true });
+        }
+      });
+    } catch (e) {
+      await this.#media.delete(imageKey);
+      throw e;
+    }
     this.#bus.emit('event.changed', { eventId: id });
     return this.view(a, id, 'fr');
   }
 
-  /** Changes an event (organizers). Participants are told when the time or the place changes. */
-  async update(actor: Actor | null, id: unknown, input: unknown, locale: Locale = 'fr'): Promise<EventView> {
+  /**
+   * Changes an event (organizers). Participants are told when the time or the place changes.
+   * A new picture (or its removal) can come with the change.
+   */
+  async update(actor: Actor | null, id: unknown, input: unknown, locale: Locale = 'fr', picture?: { bytes: Buffer } | { remove: true }): Promise<EventView> {
     const { event, actor: a } = await this.organized(actor, id);
     const current = await this.#formValues(event);
     const merged = { ...current, ...(typeof input === 'object' && input ? (input as Record<string, unknown>) : {}) };
     const v = parse(eventSchema, merged);
-    await this.#db.tx(async () => {
-      const locked = (await this.#repo.lock(event.id))!;
-      const { row, organizerIds } = await this.#prepare(a, v, locked);
-      const moved =
-        row.startsAt!.getTime() !== locked.startsAt.getTime() ||
-        row.endsAt!.getTime() !== locked.endsAt.getTime() ||
-        row.street !== locked.street ||
-        row.placeName !== locked.placeName ||
-        row.communeCode !== locked.communeCode ||
-        row.exactLat !== locked.exactLat ||
-        row.exactLon !== locked.exactLon ||
-        row.onlineUrl !== locked.onlineUrl;
-      await this.#repo.update(event.id, { ...row, sequence: locked.sequence + (moved ? 1 : 0) });
-      // The personal organizers are the members named (an event of a group may have none).
-      if (!organizerIds.length && !row.groupId) throw fail.invalid({ organizers: 'event.organizer_needed' });
-      const added = await this.#repo.setOrganizers(event.id, organizerIds, new Date());
-      for (const userId of added) await this.#notifications.notify({ userId, type: 'event_organizer_added', actorId: a.userId, eventId: event.id });
-      if (row.capacity == null || row.capacity > locked.seatsTaken) await this.#fillSeats?.(event.id);
-      if (moved) await this.#notifier.announce(event.id, 'event_updated', a.userId, { participants: ['going', 'waitlist', 'pending', 'interested'] });
-    });
+    // The picture is checked (and stored) first: a bad file changes nothing.
+    const imageKey = picture ? ('bytes' in picture && picture.bytes.length ? await this.#storeImage(a, picture.bytes) : null) : event.imageKey;
+    try {
+      await this.#db.tx(async () => {
+        const locked = (await this.#repo.lock(event.id))!;
+        const { row, organizerIds } = await this.#prepare(a, v, locked);
+        const moved =
+          row.startsAt!.getTime() !== locked.startsAt.getTime() ||
+          row.endsAt!.getTime() !== locked.endsAt.getTime() ||
+          row.street !== locked.street ||
+          row.placeName !== locked.placeName ||
+          row.communeCode !== locked.communeCode ||
+          row.exactLat !== locked.exactLat ||
+          row.exactLon !== locked.exactLon ||
+          row.onlineUrl !== locked.onlineUrl;
+        await this.#repo.update(event.id, { ...row, imageKey, sequence: locked.sequence + (moved ? 1 : 0) });
+        // The personal organizers are the members named (an event of a group may have none).
+        if (!organizerIds.length && !row.groupId) throw fail.invalid({ organizers: 'event.organizer_needed' });
+        const added = await this.#repo.setOrganizers(event.id, organizerIds, new Date());
+        for (const userId of added) await this.#notifications.notify({ userId, type: 'event_organizer_added', actorId: a.userId, eventId: event.id });
+        if (row.capacity == null || row.capacity > locked.seatsTaken) await this.#fillSeats?.(event.id);
+        if (moved) await this.#notifier.announce(event.id, 'event_updated', a.userId, { participants: ['going', 'waitlist', 'pending', 'interested'] });
+      });
+    } catch (e) {
+      if (picture && imageKey) await this.#media.delete(imageKey);
+      throw e;
+    }
+    if (picture) await this.#media.delete(event.imageKey);
     this.#bus.emit('event.changed', { eventId: event.id });
     return this.view(a, event.id, locale);
   }
@@ -355,10 +371,12 @@ export class EventService {
     if (typeof id !== 'string' || id.length > 64) throw fail.notFound();
     const event = await this.#repo.byId(id);
     if (!event) throw fail.notFound();
-    const staff = a.role === 'admin' || a.role === 'moderator';
-    if (!staff) await this.organized(a, id);
+    // Staff delete for moderation; their own events follow the organizers' rule.
+    const organizer = await this.#access.isOrganizer(a.userId, event);
+    const moderating = !organizer && (a.role === 'admin' || a.role === 'moderator');
+    if (!moderating) await this.organized(a, id);
     const upcoming = event.endsAt.getTime() > Date.now();
-    if (!staff && upcoming && event.status !== 'cancelled' && event.goingCount + event.waitlistCount > 0) throw fail.conflict('event.cancel_first');
+    if (!moderating && upcoming && event.status !== 'cancelled' && event.goingCount + event.waitlistCount > 0) throw fail.conflict('event.cancel_first');
     const photos = await this.#reportPhotoKeys(event.id);
     await this.#db.tx(() => this.#repo.delete(event.id));
     for (const key of [event.imageKey, ...photos]) await this.#media.delete(key);

@@ -8,6 +8,7 @@ import { fail } from '../errors.ts';
 import { type Actor, requireRole } from '../accounts/actor.ts';
 import { slugify } from '../accounts/usernames.ts';
 import { parse, text } from '../validation.ts';
+import { optionalInt } from './schemas.ts';
 import type { Locale } from '../../web/lib/i18n/index.ts';
 
 export type Vocabulary = 'kind' | 'concern';
@@ -33,7 +34,7 @@ const entrySchema = z.object({
     .union([z.array(z.enum(METRICS, { error: 'validation.invalid' })).max(3), z.enum(METRICS, { error: 'validation.invalid' })])
     .optional()
     .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? [...new Set(v)] : [v])),
-  position: z.coerce.number().int().min(0).max(1000).optional(),
+  position: optionalInt(0, 1000, 'vocab.position_invalid').transform((v) => v ?? undefined),
 });
 const vocabularySchema = z.enum(['kind', 'concern'], { error: 'validation.invalid' });
 

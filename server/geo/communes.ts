@@ -1,7 +1,8 @@
 // Postal code → commune lookups, backed by communes.data.json (see build-communes.ts and
 // docs/decisions/0007-commune-data.md).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Commune {
   /** INSEE code; for Paris, Lyon and Marseille the municipal arrondissement's code (75111). */
@@ -32,7 +33,9 @@ interface Index {
   byCode: Map<string, CommuneRow>;
 }
 
-const DATA_FILE = new URL('./communes.data.json', import.meta.url);
+// Next to this module; when the web build bundles a copy of it elsewhere, from the project root.
+const HERE = new URL('./communes.data.json', import.meta.url);
+const DATA_FILE = existsSync(HERE) ? HERE : join(process.cwd(), 'server', 'geo', 'communes.data.json');
 const POSTAL_CODE = /^\d{5}$/;
 const EARTH_RADIUS_KM = 6371.0088;
 

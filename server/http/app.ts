@@ -20,8 +20,9 @@ import { searchRoutes } from '../search/routes.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { authenticate, requestMeta } from './api-kit.ts';
 import { federationBridge } from './bridge.ts';
-import { csrfGuard, internalHeaders, securityHeaders } from './security.ts';
+import { csrfGuard, INTERNAL_HEADERS, internalHeaders, securityHeaders } from './security.ts';
 import { handleAs2ProfileLookup, nodeInfoLinks } from './federation-extras.ts';
+import { tileProxy } from './tiles.ts';
 
 export interface HttpAppOptions {
   /** Origins besides PUBLIC_URL allowed to post (the dev server's own origin, in dev). */
@@ -73,6 +74,15 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
     if (req.accepts(['html', 'json']) === 'html' && req.body?.confirm) res.redirect(303, '/unsubscribe?done=1');
     else res.status(204).end();
   });
+
+  // Map tiles, fetched for the browsers (see tiles.ts).
+  if (config.map.proxy && config.map.tileUrl) {
+    const tiles = tileProxy(config.map, config.dataDir, `militant-network/0.1 (+${config.publicUrl.origin})`);
+    app.get('/tiles/:z/:x/:y.png', async (req, res) => {
+      await s.limits.consume(['tiles:ip', String(req.headers[INTERNAL_HEADERS.clientIp] ?? req.ip)]);
+      await tiles(req, res);
+    });
+  }
 
   // Uploads: only names we generated, never rendered as a document of this origin.
   app.use(

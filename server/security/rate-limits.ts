@@ -31,6 +31,8 @@ const POLICIES = {
   'event-invite:account': { points: 300, duration: 3600 },
   'report:account': { points: 30, duration: 3600 },
   'search:ip': { points: 120, duration: 60 },
+  // A map view loads 20–60 tiles; panning around a city a few hundred a minute.
+  'tiles:ip': { points: 1500, duration: 60 },
 } as const;
 
 export type PolicyName = keyof typeof POLICIES;

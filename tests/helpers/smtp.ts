@@ -9,6 +9,8 @@ export interface CaughtMail {
   subject: string;
   text: string;
   html: string;
+  /** Attached files (an event's calendar entry), decoded. */
+  attachments: { filename: string; contentType: string; content: string }[];
 }
 
 export interface TestSmtp {
@@ -43,6 +45,7 @@ export async function startSmtp(): Promise<TestSmtp> {
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
+            attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('utf8') })),
           });
           for (const w of waiters) w();
           callback();

@@ -1,6 +1,7 @@
 // English catalogue. Its type forces exactly the keys of fr.ts.
 import type { fr } from './fr.ts';
 import { eventsEn } from './events.en.ts';
+import { organizeEn } from './organize.en.ts';
 
 export const en: Record<keyof typeof fr, string> = {
   'app.name': 'Activist network',
@@ -436,7 +437,6 @@ export const en: Record<keyof typeof fr, string> = {
   'group.posts': 'Posts',
   'group.no_posts': 'No posts yet.',
   'group.manage': 'Manage the group',
-  'group.events_soon': "The group's actions and chat will come here soon.",
   'group.consent_saved': 'Preference saved.',
   'group.requests': 'Join requests',
   'group.no_requests': 'No pending requests.',
@@ -567,4 +567,5 @@ export const en: Record<keyof typeof fr, string> = {
   'common.loading': 'Loading…',
   'common.back_to_top': 'Back to top',
   ...eventsEn,
+  ...organizeEn,
 };

@@ -1,6 +1,7 @@
 // Catalogue français : la langue de référence. Toute clé ajoutée ici doit l'être dans en.ts
 // (le typage l'impose). Les {paramètres} sont remplacés par t().
 import { eventsFr } from './events.fr.ts';
+import { organizeFr } from './organize.fr.ts';
 
 export const fr = {
   // Général
@@ -453,7 +454,6 @@ export const fr = {
   'group.posts': 'Publications',
   'group.no_posts': 'Pas encore de publication.',
   'group.manage': 'Gérer le groupe',
-  'group.events_soon': 'Les actions du groupe et sa discussion arrivent bientôt ici.',
   'group.consent_saved': 'Préférence enregistrée.',
   'group.requests': "Demandes d'adhésion",
   'group.no_requests': 'Aucune demande en attente.',
@@ -587,4 +587,5 @@ export const fr = {
   'common.loading': 'Chargement…',
   'common.back_to_top': 'Retour en haut',
   ...eventsFr,
+  ...organizeFr,
 } as const;

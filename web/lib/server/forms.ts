@@ -6,6 +6,7 @@ import { isAppError, toProblem } from '#server/errors.ts';
 import { challengeCookie, cookieAttributes, sessionCookie as sessionCookieSpec } from '#server/http/cookies.ts';
 import { t } from '#lib/i18n/index.ts';
 import { registry } from '#server/registry.ts';
+import { safePath } from '#lib/safe-path.ts';
 import type { Services } from '#server/services.ts';
 
 /** What a failed action returns to the page. */
@@ -17,7 +18,8 @@ export interface FormFailure {
   form?: string;
 }
 
-const SECRET_FIELDS = /password|token|code|confirm/i;
+// Never echoed back: passwords, tokens, one-time codes, typed confirmations (not postalCode!).
+const SECRET_FIELDS = /password|token|^code$|^confirm$/i;
 
 export type ActionInput = Record<string, string | string[] | File>;
 
@@ -83,6 +85,27 @@ export function readChallengeCookie(event: RequestEvent): string | undefined {
 
 export function clearChallengeCookie(event: RequestEvent) {
   event.cookies.delete(challengeCookie(registry().config.secure).name, { path: '/' });
+}
+
+const NEXT_COOKIE = 'militant_next';
+
+/**
+ * Remembers where to go after logging in or signing up (`?next=/events/…`): the call to join an
+ * event brings the new member back to it, even through the emailed code. Only a path of this site.
+ */
+export function rememberNext(event: RequestEvent) {
+  const next = event.url.searchParams.get('next');
+  if (!next) return;
+  const path = safePath(next, '');
+  if (path) event.cookies.set(NEXT_COOKIE, path, { path: '/', httpOnly: true, sameSite: 'lax', secure: registry().config.secure, maxAge: 3600 });
+}
+
+/** The remembered destination (forgotten once read), or the fallback. */
+export function takeNext(event: RequestEvent, fallback: string): string {
+  const next = event.cookies.get(NEXT_COOKIE);
+  if (!next) return fallback;
+  event.cookies.delete(NEXT_COOKIE, { path: '/' });
+  return safePath(next, fallback);
 }
 
 export function clearSessionCookie(event: RequestEvent) {

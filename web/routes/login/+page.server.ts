@@ -1,9 +1,11 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { action, setChallengeCookie, setSessionCookie } from '#lib/server/forms.ts';
+import { action, rememberNext, setChallengeCookie, setSessionCookie, takeNext } from '#lib/server/forms.ts';
 
-export const load: PageServerLoad = async ({ locals, url }) => {
+export const load: PageServerLoad = async (event) => {
+  const { locals, url } = event;
   if (locals.actor) redirect(303, '/');
+  rememberNext(event);
   return { loggedOut: url.searchParams.has('loggedOut') };
 };
 
@@ -24,7 +26,7 @@ export const actions: Actions = {
       async ({ input, services }) => {
         const { sessionToken } = await services.accounts.loginWithPassword(input, event.locals.meta);
         setSessionCookie(event, sessionToken);
-        redirect(303, '/');
+        redirect(303, takeNext(event, '/'));
       },
       { form: 'password' },
     ),

@@ -1,11 +1,13 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
-import { action, setChallengeCookie } from '#lib/server/forms.ts';
+import { action, rememberNext, setChallengeCookie } from '#lib/server/forms.ts';
 import { withCommuneChoices } from '#lib/server/communes.ts';
 
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async (event) => {
+  const { locals } = event;
   if (locals.actor) redirect(303, '/');
+  rememberNext(event);
   const instance = await registry().instance.view(locals.locale);
   return { registrationsOpen: instance.registrationsOpen };
 };

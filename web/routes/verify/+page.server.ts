@@ -4,7 +4,7 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
-import { action, clearChallengeCookie, readChallengeCookie, setSessionCookie } from '#lib/server/forms.ts';
+import { action, clearChallengeCookie, readChallengeCookie, setSessionCookie, takeNext } from '#lib/server/forms.ts';
 import type { VerifyResult } from '#server/accounts/service.ts';
 
 export const load: PageServerLoad = async (event) => {
@@ -17,7 +17,7 @@ function done(event: Parameters<NonNullable<Actions['code']>>[0], result: Verify
   clearChallengeCookie(event);
   if (result.sessionToken) setSessionCookie(event, result.sessionToken);
   if (result.purpose === 'email_change') redirect(303, '/settings/account?emailChanged=1');
-  redirect(303, result.purpose === 'signup' ? '/settings?welcome=1' : '/');
+  redirect(303, takeNext(event, result.purpose === 'signup' ? '/settings?welcome=1' : '/'));
 }
 
 export const actions: Actions = {

@@ -14,6 +14,11 @@ export const actions: Actions = {
       await services.admin.setRole(event.locals.actor, String(input.userId ?? ''), { role: input.role });
       return { saved: true };
     }),
+  coordinator: (event) =>
+    action(event, async ({ input, services }) => {
+      await services.admin.setCoordinator(event.locals.actor, String(input.userId ?? ''), { coordinator: input.coordinator });
+      return { saved: true };
+    }),
   status: (event) =>
     action(event, async ({ input, services }) => {
       await services.admin.setStatus(event.locals.actor, String(input.userId ?? ''), { status: input.status });

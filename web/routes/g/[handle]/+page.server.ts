@@ -10,12 +10,13 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
   const s = registry();
   try {
     const group = await s.groups.view(locals.actor, params.handle);
-    const [posts, members, pinned] = await Promise.all([
+    const [posts, members, pinned, agenda] = await Promise.all([
       s.posts.byGroup(locals.actor, group.id, url.searchParams.get('cursor')),
       group.canSeeMembers ? s.groups.members(locals.actor, group.id) : Promise.resolve(null),
       group.pinnedPostId ? s.posts.get(locals.actor, group.pinnedPostId).catch(() => null) : Promise.resolve(null),
+      s.discovery.ofGroup(locals.actor, group.id, locals.locale),
     ]);
-    return { group, posts, members: members?.slice(0, 50) ?? null, memberTotal: members?.length ?? 0, pinned, created: url.searchParams.has('created') };
+    return { group, posts, members: members?.slice(0, 50) ?? null, memberTotal: members?.length ?? 0, pinned, agenda, created: url.searchParams.has('created') };
   } catch (e) {
     if (isAppError(e) && e.kind === 'not_found') error(404, t(locals.locale, 'error.not_found'));
     throw e;
