@@ -58,4 +58,6 @@ export const postalCode = z
   .regex(/^\d{5}$/, 'postal_code.invalid');
 
 /** A checkbox from a form ("on", or absent/empty) or a JSON boolean. */
-export const checkbox = z.union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal(''), z.undefined(), z.null()]).transform((v) => v === true || v === 'on' || v === 'true');
+export const checkbox = z
+  .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('1'), z.literal('0'), z.literal(''), z.undefined(), z.null()])
+  .transform((v) => v === true || v === 'on' || v === 'true' || v === '1');

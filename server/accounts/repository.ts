@@ -2,6 +2,7 @@
 import { and, count, desc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { Schema } from '../db/client.ts';
+import { newSecret } from './secrets.ts';
 
 export type UserRow = Schema['users']['$inferSelect'];
 export type NewUser = Schema['users']['$inferInsert'];
@@ -52,7 +53,10 @@ export class AccountsRepository {
 
   async insertUser(user: NewUser): Promise<UserRow> {
     const { users } = this.#db.t;
-    return (await this.#db.w.insert(users).values(user).returning())[0];
+    // Every account gets its unsubscribe token at once: creating it later, inside the
+    // transaction of a notification, updated the member's row while another notification's
+    // insert held a lock on it (a deadlock on PostgreSQL).
+    return (await this.#db.w.insert(users).values({ unsubscribeToken: newSecret(), ...user }).returning())[0];
   }
 
   async updateUser(id: string, patch: Partial<NewUser>): Promise<UserRow | undefined> {

@@ -62,7 +62,7 @@ export function buildEventsDomain(d: {
     bus: d.bus,
     uploadLimitBytes: d.uploadLimitBytes,
   });
-  const rsvps = new RsvpService({ db: d.db, repo, events, accounts: d.accounts, groups: d.groups, notifications: d.notifications, limits: d.limits, bus: d.bus });
+  const rsvps = new RsvpService({ db: d.db, repo, events, accounts: d.accounts, groups: d.groups, friends: d.friends, notifications: d.notifications, limits: d.limits, bus: d.bus });
   const discovery = new DiscoveryService({ repo, events, accounts: d.accounts, groups: d.groups });
   const reports = new ReportService({ db: d.db, events, access, vocab, media: d.media, limits: d.limits, uploadLimitBytes: d.uploadLimitBytes });
   const calendar = new CalendarService({ db: d.db, repo, access, groups: d.groups, notifications: d.notifications, publicUrl: d.publicUrl, instanceName: d.instanceName });

@@ -145,7 +145,12 @@ export class ReportService {
       await this.#db.tx(async () => {
         const fields = { participants: v.participants, doors: v.doors, leaflets: v.leaflets, people: v.people, worked: v.worked, didNotWork: v.didNotWork, updatedAt: now };
         if (existing) await this.#db.w.update(r).set(fields).where(eq(r.id, id));
-        else await this.#db.w.insert(r).values({ id, eventId: event.id, authorId: a.userId, ...fields, createdAt: now });
+        else {
+          // Two first sendings of the same report at once: the second is told to retry (its
+          // retry edits the report the first one created).
+          const made = await this.#db.w.insert(r).values({ id, eventId: event.id, authorId: a.userId, ...fields, createdAt: now }).onConflictDoNothing().returning({ id: r.id });
+          if (!made.length) throw fail.conflict('error.conflict');
+        }
         await this.#db.w.delete(c).where(eq(c.reportId, id));
         if (v.concerns.length) await this.#db.w.insert(c).values(v.concerns.map((concern) => ({ reportId: id, concern })));
         if (processed.length) await this.#db.w.insert(p).values(processed.map((img, i) => ({ id: newId(), reportId: id, mediaKey: keys[i], width: img.width, height: img.height, position: have + i })));
@@ -270,7 +275,7 @@ export class ReportService {
         doors: sql<number | null>`sum(${r.doors})`,
         leaflets: sql<number | null>`sum(${r.leaflets})`,
         people: sql<number | null>`sum(${r.people})`,
-        present: sql<number>`(select count(*) from ${x} where ${x.eventId} = ${e.id} and ${x.attendance} = 'present')`,
+        present: sql<number>`(select count(*) from ${x} where ${x.eventId} = ${e.id} and ${x.status} = 'going' and ${x.attendance} = 'present')`,
       })
       .from(r)
       .innerJoin(e, eq(e.id, r.eventId))

@@ -13,8 +13,11 @@ export function eventRoutes(d: { services: Services; uploadLimitBytes: number })
   const { events, rsvps, discovery, reports, calendar, eventVocab: vocab } = d.services;
   const readForm = async (req: Request, maxFiles: number) => {
     if (!/^multipart\/form-data/.test(req.get('content-type') ?? '')) return { fields: req.body as Record<string, unknown>, files: [] as { field: string; bytes: Buffer }[] };
-    const { fields, files } = await readMultipart(req, { maxFiles, maxFileBytes: d.uploadLimitBytes, maxTotalBytes: maxFiles * d.uploadLimitBytes });
-    return { fields: fields as Record<string, unknown>, files };
+    const { fields, lists, files } = await readMultipart(req, { maxFiles, maxFileBytes: d.uploadLimitBytes, maxTotalBytes: maxFiles * d.uploadLimitBytes });
+    // Repeated names (a report's concerns, the kinds of a filter) stay lists.
+    const merged: Record<string, unknown> = { ...fields };
+    for (const [name, values] of Object.entries(lists)) if (values.length > 1) merged[name] = values;
+    return { fields: merged, files };
   };
   const ics = (res: express.Response, name: string, body: string) => {
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');

@@ -13,6 +13,7 @@ import type { EventBus } from '../events.ts';
 import { fail } from '../errors.ts';
 import { type Actor, requireActor } from '../accounts/actor.ts';
 import type { AccountsRepository } from '../accounts/repository.ts';
+import type { FriendsRepository } from '../friends/repository.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
 import { csvTable } from '../csv.ts';
 import type { NotificationService } from '../notifications/service.ts';
@@ -54,16 +55,18 @@ export class RsvpService {
   readonly #events: EventService;
   readonly #accounts: AccountsRepository;
   readonly #groups: GroupsRepository;
+  readonly #friends: FriendsRepository;
   readonly #notifications: NotificationService;
   readonly #limits: RateLimits;
   readonly #bus: EventBus;
 
-  constructor(d: { db: Database; repo: EventsRepository; events: EventService; accounts: AccountsRepository; groups: GroupsRepository; notifications: NotificationService; limits: RateLimits; bus: EventBus }) {
+  constructor(d: { db: Database; repo: EventsRepository; events: EventService; accounts: AccountsRepository; groups: GroupsRepository; friends: FriendsRepository; notifications: NotificationService; limits: RateLimits; bus: EventBus }) {
     this.#db = d.db;
     this.#repo = d.repo;
     this.#events = d.events;
     this.#accounts = d.accounts;
     this.#groups = d.groups;
+    this.#friends = d.friends;
     this.#notifications = d.notifications;
     this.#limits = d.limits;
     this.#bus = d.bus;
@@ -124,15 +127,17 @@ export class RsvpService {
         showToFriends: v.showToFriends,
         shareContact: v.shareContact,
         queuedAt,
+        // Attendance belongs to a confirmed participation: it goes with it.
+        ...(status === 'going' ? {} : { attendance: null, checkedInAt: null }),
         createdAt: now,
         updatedAt: now,
       });
       if (status === 'pending' && current?.status !== 'pending') {
         await this.#notifications.notifyAll(await this.#organizerIds(e), { type: 'event_join_request', actorId: a.userId, eventId: e.id });
       }
-      // Seats freed (leaving, or coming with fewer guests) go to the waiting list.
+      // Free seats (someone left, came with fewer guests, or a waiting party got smaller) go to the waiting list.
       const after = await this.#repo.recount(e.id);
-      if (after.seatsTaken < e.seatsTaken) await this.#fillSeats(e.id);
+      if (after.waitlistCount > 0 && (after.capacity === null || after.seatsTaken < after.capacity)) await this.#fillSeats(e.id);
     });
     this.#bus.emit('event.rsvp', { eventId: event.id, userId: a.userId });
     const view = await this.#events.view(a, event.id, 'fr');
@@ -234,7 +239,8 @@ export class RsvpService {
    * so capacity does not apply), or a count of people without an account.
    */
   async addWalkIn(actor: Actor | null, eventId: unknown, input: unknown): Promise<void> {
-    const { event } = await this.#events.organized(actor, eventId);
+    const { event, actor: a } = await this.#events.organized(actor, eventId);
+    const actorId = a.userId;
     const v = parse(z.object({ username: z.string().trim().max(64).optional().default(''), count: optionalInt(-1000, 1000, 'event.walkins_invalid') }), input);
     this.#checkinOpen(event);
     if (!v.username && !v.count) throw fail.invalid({ username: 'validation.required' });
@@ -247,7 +253,7 @@ export class RsvpService {
       }
       if (v.username) {
         const user = await this.#accounts.userByUsername(v.username.replace(/^@/, '').toLowerCase());
-        if (!user || user.status !== 'active') throw fail.invalid({ username: ['event.organizer_unknown', { username: v.username }] });
+        if (!user || user.status !== 'active' || (await this.#friends.blockedEither(user.id, actorId))) throw fail.invalid({ username: ['event.organizer_unknown', { username: v.username }] });
         const current = await this.#repo.rsvp(e.id, user.id);
         const now = new Date();
         if (current?.status === 'going') await this.#repo.updateRsvp(e.id, user.id, { attendance: 'present', checkedInAt: now });

@@ -4,7 +4,9 @@ import type { Request } from 'express';
 import { fail } from '../errors.ts';
 
 export interface Multipart {
+  /** Text fields; a name sent several times (checkboxes) is also in `lists`. */
   fields: Record<string, string>;
+  lists: Record<string, string[]>;
   files: { field: string; bytes: Buffer; type: string }[];
 }
 
@@ -30,16 +32,20 @@ export async function readMultipart(req: Request, opts: { maxFiles: number; maxF
     throw fail.invalid({ form: 'validation.invalid' });
   }
   const fields: Record<string, string> = {};
+  const lists: Record<string, string[]> = {};
   const files: Multipart['files'] = [];
   let entries = 0;
   for (const [name, value] of form) {
     if (++entries > 50) throw fail.invalid({ form: 'validation.invalid' });
-    if (typeof value === 'string') fields[name] = value;
+    if (typeof value === 'string') {
+      fields[name] = value;
+      (lists[name] ??= []).push(value);
+    }
     else {
       if (files.length >= opts.maxFiles) throw fail.invalid({ images: 'validation.invalid' });
       if (value.size > opts.maxFileBytes) throw fail.tooLarge('avatar.too_large', { mb: Math.round(opts.maxFileBytes / 1048576) });
       if (value.size > 0) files.push({ field: name, bytes: Buffer.from(await value.arrayBuffer()), type: value.type });
     }
   }
-  return { fields, files };
+  return { fields, lists, files };
 }
