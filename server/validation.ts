@@ -61,3 +61,12 @@ export const postalCode = z
 export const checkbox = z
   .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('1'), z.literal('0'), z.literal(''), z.undefined(), z.null()])
   .transform((v) => v === true || v === 'on' || v === 'true' || v === '1');
+
+/** A département code ("75", "2A", "974") or nothing: a filter of directories and reports. */
+export const departementFilter = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^(\d{2,3}|2A|2B)?$/, 'validation.invalid')
+  .optional()
+  .default('');

@@ -18,7 +18,7 @@ import { processPostImage } from '../media/images.ts';
 import type { MediaStore } from '../media/store.ts';
 import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
-import { parse } from '../validation.ts';
+import { departementFilter, parse } from '../validation.ts';
 import type { Locale } from '../../web/lib/i18n/index.ts';
 import type { EventAccess } from './access.ts';
 import { DAY_RE, optionalInt, plain } from './schemas.ts';
@@ -45,13 +45,7 @@ const reportSchema = z.object({
 const periodSchema = z.object({
   from: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(DAY_RE, 'event.date_invalid').optional()),
   to: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(DAY_RE, 'event.date_invalid').optional()),
-  departement: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^(\d{2,3}|2A|2B)?$/, 'validation.invalid')
-    .optional()
-    .default(''),
+  departement: departementFilter,
 });
 
 export interface ReportView {

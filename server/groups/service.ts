@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
 import { fail } from '../errors.ts';
-import { checkbox, parse, postalCode, text } from '../validation.ts';
+import { checkbox, departementFilter, parse, postalCode, text } from '../validation.ts';
 import { type Actor, requireActor } from '../accounts/actor.ts';
 import { resolveCommune } from '../accounts/commune.ts';
 import type { AccountsRepository } from '../accounts/repository.ts';
@@ -106,13 +106,7 @@ const joinSchema = z.object({ answer: text(1000).optional().default(''), shareCo
 const directorySchema = z.object({
   q: z.string().trim().max(100).optional().default(''),
   commune: z.string().trim().max(5).optional().default(''),
-  departement: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^(\d{2,3}|2A|2B)?$/, 'validation.invalid')
-    .optional()
-    .default(''),
+  departement: departementFilter,
   km: z.coerce.number().int().min(1).max(500).optional(),
   page: z.coerce.number().int().min(1).max(1000).optional().default(1),
 });

@@ -4,9 +4,10 @@
 //   - another member who answers after the seat is taken waits, and does not see it;
 //   - the organizer checks the participant in, counts a walk-in, and files the field report;
 //   - the coordinator's page shows the report in its totals, concerns and list.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { startInstance, type Instance } from '../helpers/instance.ts';
-import { codeOf, startSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { signUpInBrowser } from '../helpers/browser.ts';
 import { instantToLocal } from '../../server/events/time.ts';
 
 let smtp: TestSmtp;
@@ -26,22 +27,7 @@ test.afterAll(async () => {
 const url = (path: string) => new URL(path, instance.url).href;
 const parisIn = (minutes: number) => instantToLocal(new Date(Date.now() + minutes * 60_000), 'Europe/Paris');
 
-async function member(browser: Browser, email: string, name: string, postalCode: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url('/signup'));
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Nom affiché').fill(name);
-  await page.getByLabel('Code postal').fill(postalCode);
-  await page.getByRole('checkbox').check();
-  await page.getByRole('button', { name: 'Créer mon compte' }).click();
-  await expect(page.getByRole('heading', { name: 'Vérifiez vos e-mails' })).toBeVisible();
-  const { link } = codeOf(await smtp.waitFor(email));
-  await page.goto(link!);
-  await page.getByRole('button', { name: 'Valider' }).click();
-  await expect(page).toHaveURL(/\/settings\?welcome=1$/);
-  return page;
-}
+const member = (browser: Browser, email: string, name: string, postalCode: string) => signUpInBrowser(browser, instance.url, smtp, email, name, postalCode);
 
 test('a hidden address reaches only the confirmed participant; check-in, report and coordination follow', async ({ browser }) => {
   // The administrator (a coordinator by right), through the one-time setup link.

@@ -8,7 +8,8 @@
 //     the post on the group's page.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { startInstance, type Instance } from '../helpers/instance.ts';
-import { codeOf, startSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { signUpInBrowser } from '../helpers/browser.ts';
 
 let smtp: TestSmtp;
 let instance: Instance;
@@ -26,22 +27,7 @@ test.afterAll(async () => {
 const url = (path: string) => new URL(path, instance.url).href;
 
 /** A member signed up and logged in, in a browser context of their own. */
-async function member(browser: Browser, email: string, name: string, postalCode = '75020'): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url('/signup'));
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Nom affiché').fill(name);
-  await page.getByLabel('Code postal').fill(postalCode);
-  await page.getByRole('checkbox').check();
-  await page.getByRole('button', { name: 'Créer mon compte' }).click();
-  await expect(page.getByRole('heading', { name: 'Vérifiez vos e-mails' })).toBeVisible();
-  const { link } = codeOf(await smtp.waitFor(email));
-  await page.goto(link!);
-  await page.getByRole('button', { name: 'Valider' }).click();
-  await expect(page).toHaveURL(/\/settings\?welcome=1$/);
-  return page;
-}
+const member = (browser: Browser, email: string, name: string, postalCode = '75020') => signUpInBrowser(browser, instance.url, smtp, email, name, postalCode);
 
 const bell = (page: Page) => page.getByTestId('unread-count');
 
