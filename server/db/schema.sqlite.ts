@@ -527,7 +527,7 @@ export const events = sqliteTable(
   (t) => [
     index('events_cell_idx').on(t.cell, t.startsAt, t.endsAt),
     index('events_kind_cell_idx').on(t.kind, t.cell, t.startsAt, t.endsAt),
-    index('events_starts_idx').on(t.startsAt),
+    index('events_starts_idx').on(t.startsAt, t.endsAt),
     index('events_group_idx').on(t.groupId, t.startsAt),
     index('events_creator_idx').on(t.creatorId),
     index('events_commune_idx').on(t.communeCode),

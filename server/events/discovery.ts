@@ -113,12 +113,16 @@ export class DiscoveryService {
       after: decodeCursor(v.cursor),
       limit: PAGE + 1,
     };
-    const rows = await this.#repo.discover(query);
+    // The page and "my groups and friends first" are independent: on PostgreSQL they run at once.
+    const [rows, relatedRows] = await Promise.all([
+      this.#repo.discover(query),
+      viewer && !query.after && !query.relatedOnly ? this.#repo.discover({ ...query, relatedOnly: true, limit: RELATED_FIRST }) : [],
+    ]);
     const page = rows.slice(0, PAGE);
-    const relatedRows = viewer && !query.after && !query.relatedOnly ? await this.#repo.discover({ ...query, relatedOnly: true, limit: RELATED_FIRST }) : [];
+    const [events, related] = await Promise.all([this.#events.summaries(viewer, page, locale, { center }), this.#events.summaries(viewer, relatedRows, locale, { center })]);
     return {
-      events: await this.#events.summaries(viewer, page, locale, { center }),
-      related: await this.#events.summaries(viewer, relatedRows, locale, { center }),
+      events,
+      related,
       next: rows.length > PAGE ? encodeCursor(page[page.length - 1]) : null,
       center,
     };

@@ -558,11 +558,7 @@ export class EventService {
     const labels = await this.#vocab.labels('kind', locale);
     const rsvps = opts.rsvps ?? (viewer ? await this.#repo.rsvpsOf(viewer.userId, rows.map((r) => r.id)) : new Map<string, RsvpRow>());
     const groupIds = [...new Set(rows.map((r) => r.groupId).filter((g): g is string => g !== null))];
-    const groups = new Map<string, { id: string; handle: string; name: string }>();
-    for (const gid of groupIds) {
-      const g = await this.#groups.byId(gid);
-      if (g) groups.set(gid, { id: g.id, handle: g.handle, name: g.name });
-    }
+    const groups = new Map((await this.#groups.byIds(groupIds)).map((g) => [g.id, { id: g.id, handle: g.handle, name: g.name }]));
     const now = Date.now();
     return rows.map((e) => {
       const mine = rsvps.get(e.id) ?? null;

@@ -38,6 +38,13 @@ export class GroupsRepository {
     return (await this.#db.q.select().from(groups).where(eq(groups.id, id)))[0];
   }
 
+  /** Several groups in one query (lists of events name their groups). */
+  async byIds(ids: string[]): Promise<GroupRow[]> {
+    if (!ids.length) return [];
+    const { groups } = this.#db.t;
+    return this.#db.q.select().from(groups).where(inArray(groups.id, ids));
+  }
+
   async byHandle(handle: string): Promise<GroupRow | undefined> {
     const { groups } = this.#db.t;
     return (await this.#db.q.select().from(groups).where(eq(groups.handle, handle)))[0];
