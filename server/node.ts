@@ -12,6 +12,7 @@ import { openDatabase } from './db/client.ts';
 import { buildServices, type Services } from './services.ts';
 import { buildHttpApp, healthCheck } from './http/app.ts';
 import { INTERNAL_HEADERS } from './http/security.ts';
+import { pruneTiles } from './http/tiles.ts';
 import { attachRealtime } from './realtime/io.ts';
 import { setRegistry } from './registry.ts';
 
@@ -127,6 +128,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         await services.mail.purge(now);
         await services.inbound.purge(now);
         await services.notifications.purge(now);
+        if (config.map.tileUrl) await pruneTiles(config.dataDir, now.getTime());
       } catch (e) {
         log.warn('maintenance failed: {e}', { e });
       }

@@ -1,10 +1,14 @@
 // Map tiles through the instance: fetched once from the tile server (a fake one here), cached,
 // refused when out of range, never forwarded when the tile server answers something else.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { startTestNode, type TestNode } from '../../tests/helpers/node.ts';
 import { loadConfig, ConfigError } from '../config.ts';
+import { pruneTiles, TILE_KEEP_MS } from './tiles.ts';
 
 describe('tile proxy', () => {
   let upstream: Server;
@@ -57,6 +61,36 @@ describe('tile proxy', () => {
       expect(await res.text()).toBe('');
     }
     expect(hits).toHaveLength(3);
+  });
+});
+
+describe('tile cache pruning', () => {
+  it('removes tiles older than a week and interrupted writes, then empty folders, and keeps the rest', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'militant-tiles-'));
+    try {
+      const now = Date.now();
+      const put = (path: string, ageMs: number) => {
+        const file = join(dataDir, 'tiles', path);
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, 'x');
+        const at = (now - ageMs) / 1000;
+        utimesSync(file, at, at);
+      };
+      put('3/4/2.png', 60_000);
+      put('3/4/3.png', TILE_KEEP_MS + 60_000);
+      put('9/100/200.png', TILE_KEEP_MS + 60_000);
+      put('3/4/2.png.1234.abc', 2 * 3_600_000);
+      put('3/5/1.png.1234.def', 60_000); // a write in progress
+      expect(await pruneTiles(dataDir, now)).toBe(3);
+      expect(readdirSync(join(dataDir, 'tiles', '3', '4'))).toEqual(['2.png']);
+      expect(readdirSync(join(dataDir, 'tiles', '3', '5'))).toEqual(['1.png.1234.def']);
+      expect(existsSync(join(dataDir, 'tiles', '9'))).toBe(false);
+      expect(existsSync(join(dataDir, 'tiles'))).toBe(true);
+      // Nothing cached yet: nothing to do, no error.
+      expect(await pruneTiles(join(dataDir, 'none'), now)).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

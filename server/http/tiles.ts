@@ -3,13 +3,13 @@
 // checking where tomorrow's action is), pages need no third-party origin in their CSP, and a
 // busy instance fetches each tile once instead of once per member (as OpenStreetMap's tile
 // policy asks of heavy users).
-import { mkdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Request, Response } from 'express';
 import type { MapConfig } from '../config.ts';
 
 const MAX_ZOOM = 19;
-const KEEP_MS = 7 * 86_400_000;
+export const TILE_KEEP_MS = 7 * 86_400_000;
 const TIMEOUT_MS = 8000;
 /** At most this many tile fetches from the tile server at once (the rest wait their turn). */
 const UPSTREAM_CONCURRENCY = 4;
@@ -49,7 +49,7 @@ export function tileProxy(map: MapConfig, dataDir: string, userAgent: string) {
     const file = join(root, String(z), String(x), `${y}.png`);
     let bytes: Buffer | null = null;
     try {
-      if (Date.now() - (await stat(file)).mtimeMs < KEEP_MS) bytes = await readFile(file);
+      if (Date.now() - (await stat(file)).mtimeMs < TILE_KEEP_MS) bytes = await readFile(file);
     } catch {
       // not cached yet
     }
@@ -77,4 +77,50 @@ export function tileProxy(map: MapConfig, dataDir: string, userAgent: string) {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.end(bytes);
   };
+}
+
+/**
+ * Removes the tiles not refreshed for a week (and files left by an interrupted write), then the
+ * folders left empty: the cache holds what members looked at lately, not every street ever shown.
+ * Run by the node's maintenance; returns how many files went.
+ */
+export async function pruneTiles(dataDir: string, now = Date.now()): Promise<number> {
+  let removed = 0;
+  async function sweep(dir: string): Promise<boolean> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    let left = entries.length;
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      try {
+        if (entry.isDirectory()) {
+          if (await sweep(path)) left--;
+          continue;
+        }
+        const info = await stat(path);
+        const partial = !entry.name.endsWith('.png');
+        if (now - info.mtimeMs >= TILE_KEEP_MS || (partial && now - info.mtimeMs >= 3_600_000)) {
+          await unlink(path);
+          removed++;
+          left--;
+        }
+      } catch {
+        // gone meanwhile (another process, a request rewriting it)
+      }
+    }
+    if (left > 0 || dir === root) return false;
+    try {
+      await rmdir(dir);
+      return true;
+    } catch {
+      return false; // a tile was written meanwhile
+    }
+  }
+  const root = join(dataDir, 'tiles');
+  await sweep(root);
+  return removed;
 }
