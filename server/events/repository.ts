@@ -8,6 +8,17 @@ import type { BBox } from '../geo/grid.ts';
 export type EventRow = Schema['events']['$inferSelect'];
 export type NewEvent = Schema['events']['$inferInsert'];
 export type RsvpRow = Schema['eventRsvps']['$inferSelect'];
+
+/**
+ * What lists and maps show of an event (EventService.summaries): discovery reads these columns
+ * only. A map page is 500 rows, and decoding whole rows (descriptions, search text, exact
+ * coordinates…) cost PostgreSQL's client more than the query itself (docs/performance.md).
+ */
+const LISTED = [
+  'id', 'title', 'kind', 'startsAt', 'endsAt', 'timeZone', 'status', 'visibility', 'joinMode', 'communeName', 'departementCode', 'placeName',
+  'hideAddress', 'onlineUrl', 'lat', 'lon', 'imageKey', 'groupId', 'goingCount', 'seatsTaken', 'capacity',
+] as const satisfies readonly (keyof EventRow)[];
+export type ListedEvent = Pick<EventRow, (typeof LISTED)[number]>;
 export type RsvpStatus = RsvpRow['status'];
 
 /** Answers that keep a member in touch with the event (they see it, get its news). */
@@ -309,34 +320,46 @@ export class EventsRepository {
    * and sorts every match of the whole time range before it can cut the page: a month of events
    * around Paris for a page of 30. The walk is therefore bounded by a window first, a few days
    * from the start, then grown by the density it found; the whole range is read only when the
-   * page is still not full. The rows are the same: a full page of the events starting before
-   * some instant is the first page of the range, since every other event starts later.
+   * page is still not full. A window that did not fill the page holds every match starting in it,
+   * so the next one starts where it ended and asks only for the rest of the page: nothing is read
+   * twice, and only the first window reaches back for long events that started earlier.
    */
-  async discover(q: DiscoveryQuery): Promise<EventRow[]> {
+  async discover(q: DiscoveryQuery): Promise<ListedEvent[]> {
+    const found: ListedEvent[] = [];
+    let since: Date | null = null;
     if (q.cells?.length) {
       const start = Math.max(q.from.getTime(), q.after?.at.getTime() ?? 0);
+      let end = start;
       let span = FIRST_WINDOW_DAYS * 86_400_000;
       for (let attempt = 0; attempt < 2; attempt++) {
         // Close to the whole range already: read the range.
-        if (q.to && start + 1.5 * span >= q.to.getTime()) break;
-        const rows = await this.#discover(q, new Date(start + span));
-        if (rows.length >= q.limit) return rows;
+        if (q.to && end + 1.5 * span >= q.to.getTime()) break;
+        const until = new Date(end + span);
+        const rows = await this.#discover({ ...q, limit: q.limit - found.length }, since, until);
+        found.push(...rows);
+        if (found.length >= q.limit) return found;
+        since = until;
+        end = until.getTime();
         // Grow by the density found, with a margin: twice the span that would have filled the page.
-        span *= Math.max(2, (2 * q.limit) / Math.max(1, rows.length));
+        span = (end - start) * Math.max(2, (2 * q.limit) / Math.max(1, found.length)) - (end - start);
       }
     }
-    return this.#discover(q, q.to);
+    found.push(...(await this.#discover({ ...q, limit: q.limit - found.length }, since, q.to)));
+    return found;
   }
 
-  /** The discovery query for events starting before `until` (null: no bound). */
-  async #discover(q: DiscoveryQuery, until: Date | null): Promise<EventRow[]> {
+  /**
+   * The discovery query for events starting in [`since`, `until`) (null: no bound; without
+   * `since`, from the longest duration before `from`, for events that started and go on).
+   */
+  async #discover(q: DiscoveryQuery, since: Date | null, until: Date | null): Promise<ListedEvent[]> {
     const { events: e } = this.#db.t;
     const at = (d: Date) => new Param(d, e.startsAt);
     const conditions: (SQL | undefined)[] = [
       ne(e.status, 'cancelled'),
       gte(e.endsAt, q.from),
       // The b-tree walks start_at: bound it below by the longest duration an event may have.
-      gte(e.startsAt, new Date(q.from.getTime() - MAX_DURATION_DAYS * 86_400_000)),
+      since ? gte(e.startsAt, since) : gte(e.startsAt, new Date(q.from.getTime() - MAX_DURATION_DAYS * 86_400_000)),
       until ? sql`${e.startsAt} < ${at(until)}` : undefined,
       q.cells ? (q.cells.length ? inArray(e.cell, q.cells) : sql`1 = 0`) : undefined,
       q.box ? and(gte(e.lat, q.box.minLat), lte(e.lat, q.box.maxLat), gte(e.lon, q.box.minLon), lte(e.lon, q.box.maxLon)) : undefined,
@@ -351,7 +374,7 @@ export class EventsRepository {
       q.after ? sql`(${e.startsAt}, ${e.id}) > (${at(q.after.at)}, ${q.after.id})` : undefined,
     ];
     return this.#db.q
-      .select()
+      .select(Object.fromEntries(LISTED.map((k) => [k, e[k]])) as { [K in (typeof LISTED)[number]]: (typeof e)[K] })
       .from(e)
       .where(and(...conditions))
       .orderBy(asc(e.startsAt), asc(e.id))

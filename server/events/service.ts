@@ -29,7 +29,7 @@ import { parse } from '../validation.ts';
 import type { Locale } from '../../web/lib/i18n/index.ts';
 import type { EventAccess, EventRights } from './access.ts';
 import type { EventNotifier } from './notifier.ts';
-import { type EventRow, type EventsRepository, MAX_DURATION_DAYS, type NewEvent, type RsvpRow, type RsvpStatus } from './repository.ts';
+import { type EventRow, type EventsRepository, type ListedEvent, MAX_DURATION_DAYS, type NewEvent, type RsvpRow, type RsvpStatus } from './repository.ts';
 import { eventSchema, statusSchema, type EventInput } from './schemas.ts';
 import { formatRange, instantToLocal, localToInstant, shiftDays } from './time.ts';
 import type { VocabService } from './vocab.ts';
@@ -550,7 +550,7 @@ export class EventService {
   /** Summaries of events for lists, as the viewer may see them (rows already filtered by visibility). */
   async summaries(
     viewer: Actor | null,
-    rows: EventRow[],
+    rows: ListedEvent[],
     locale: Locale,
     opts: { rsvps?: Map<string, RsvpRow>; exact?: boolean; center?: { lat: number; lon: number } | null } = {},
   ): Promise<EventSummary[]> {
