@@ -6,6 +6,7 @@
 //   - An organizer creates a group on request with a question; Dina asks to join; the organizer's
 //     bell counts it live; they approve; Dina is told and posts to the group; the organizer sees
 //     the post on the group's page.
+//   - On a slow phone, text typed before the page's scripts arrive survives hydration.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { startInstance, type Instance } from '../helpers/instance.ts';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.ts';
@@ -129,4 +130,22 @@ test('a group on request: a member asks, the organizer approves, the member post
 
   await orga.goto(url(groupPath));
   await expect(orga.locator('article').filter({ hasText: 'Je tracte samedi au marché' })).toBeVisible();
+});
+
+test('on a slow phone, what a member types before the scripts arrive is kept', async ({ browser }) => {
+  const page = await member(browser, 'lent@example.org', 'Léo Lent');
+  // The page's scripts are held back until the member has typed.
+  let release!: () => void;
+  const typed = new Promise<void>((r) => (release = r));
+  await page.route('**/_app/immutable/**', async (route) => {
+    await typed;
+    await route.continue();
+  });
+  await page.goto(url('/search'), { waitUntil: 'commit' });
+  await page.getByRole('searchbox').fill('léo');
+  release();
+  await page.waitForLoadState('networkidle'); // scripts loaded: the page is hydrated
+  await expect(page.getByRole('searchbox')).toHaveValue('léo');
+  await page.getByRole('button', { name: 'Chercher' }).click();
+  await expect(page).toHaveURL(/\/search\?q=l%C3%A9o$/);
 });
