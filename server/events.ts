@@ -1,6 +1,7 @@
 // Domain events: what services announce after they commit, for the outbound side (real-time,
 // federation publisher, notifier) to act on. Services never call those layers directly.
 import { EventEmitter } from 'node:events';
+import type { MessageView } from './chat/service.ts';
 
 export interface DomainEvents {
   /** These sessions no longer exist (logout, password change, suspension, deletion). */
@@ -21,6 +22,17 @@ export interface DomainEvents {
   'event.rsvp': { eventId: string; userId: string };
   /** Answers to these events were removed (an account was erased): counts and waiting lists move. */
   'event.answers_removed': { eventIds: string[] };
+  /** A member blocked another (rooms between them close at once). */
+  'relation.blocked': { blockerId: string; blockedId: string };
+  /** Members gained or lost access to a direct or private chat room. */
+  'chat.access': { roomId: string; userIds: string[]; granted: boolean };
+  /** A group got a new channel (its members' sockets join it). */
+  'chat.group_room': { groupId: string; roomId: string };
+  'chat.room_deleted': { roomId: string };
+  /** A message was stored, or changed (edit, deletion, reaction): for the room's live sockets. */
+  'chat.message': { roomId: string; message: MessageView; created: boolean };
+  /** A member's read position moved (their other devices update their counts). */
+  'chat.read': { userId: string; roomId: string; readSeq: number; total: number };
 }
 
 export class EventBus {

@@ -105,6 +105,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       publicUrl: config.publicUrl,
       secure: config.secure,
       redis,
+      chat: services.chat,
     });
     closeWeb = await mountWeb(app, server, opts.web ?? 'build', config.uploadLimitBytes);
   }

@@ -32,6 +32,7 @@ import { PostService } from './posts/service.ts';
 import { NotificationService } from './notifications/service.ts';
 import { SearchService } from './search/service.ts';
 import { buildEventsDomain, type EventsDomain } from './events/index.ts';
+import { ChatService } from './chat/service.ts';
 
 export interface Services {
   config: Config;
@@ -65,6 +66,7 @@ export interface Services {
   reports: EventsDomain['reports'];
   calendar: EventsDomain['calendar'];
   eventVocab: EventsDomain['vocab'];
+  chat: ChatService;
   eventNotifier: EventsDomain['notifier'];
 }
 
@@ -135,6 +137,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     instanceName: async () => (await instance.view('fr')).name,
     onError: (error) => eventsLog.warn('events queue: {error}', { error }),
   });
+  const chat = new ChatService({ db, accounts: repo, friends: friendsRepo, groups: groupsRepo, events: eventsDomain.repo, eventAccess: eventsDomain.access, limits, bus: events });
+  privacy.addEraser((userId) => chat.eraseAuthor(userId));
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress });
   return {
     config,
@@ -168,5 +172,6 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     calendar: eventsDomain.calendar,
     eventVocab: eventsDomain.vocab,
     eventNotifier: eventsDomain.notifier,
+    chat,
   };
 }

@@ -656,3 +656,109 @@ export const calendarFeeds = pgTable(
   },
   (t) => [uniqueIndex('calendar_feeds_token_uq').on(t.tokenHash)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Chat (decision 0016). A room is a one-to-one conversation, a small private group, a channel of
+// a local group, or an event's room. Who may read a group's or an event's room follows from
+// membership and answers (no copy to drift); direct and private rooms list their members.
+// Every room counts two sequences: `lastSeq` numbers messages (1, 2, 3… with no gap), `version`
+// numbers every change (a new message, an edit, a deletion, a reaction): a client that saw
+// version v asks for what changed after v and gets each message once, in order.
+
+export const chatRooms = pgTable(
+  'chat_rooms',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['direct', 'private', 'group', 'event'] }).notNull(),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').references(() => events.id, { onDelete: 'cascade' }),
+    /** The two members of a direct room, sorted and joined ("a:b"): one room per pair. */
+    pairKey: text('pair_key'),
+    name: text('name').notNull().default(''),
+    /** A group's main room (every group has one). */
+    main: bool('main').notNull().default(false),
+    /** Announcements: only the group's organizers post. */
+    readOnly: bool('read_only').notNull().default(false),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    lastSeq: integer('last_seq').notNull().default(0),
+    version: integer('version').notNull().default(0),
+    lastMessageAt: ts('last_message_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('chat_rooms_pair_uq').on(t.pairKey), uniqueIndex('chat_rooms_event_uq').on(t.eventId), index('chat_rooms_group_idx').on(t.groupId)],
+);
+
+/** Members of direct and private rooms. */
+export const chatMembers = pgTable(
+  'chat_members',
+  {
+    roomId: text('room_id')
+      .notNull()
+      .references(() => chatRooms.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'member'] }).notNull().default('member'),
+    joinedAt: ts('joined_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'chat_members_pk', columns: [t.roomId, t.userId] }), index('chat_members_user_idx').on(t.userId)],
+);
+
+/** How far each member has read each room (kept across devices). */
+export const chatReads = pgTable(
+  'chat_reads',
+  {
+    roomId: text('room_id')
+      .notNull()
+      .references(() => chatRooms.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull().default(0),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'chat_reads_pk', columns: [t.roomId, t.userId] }), index('chat_reads_user_idx').on(t.userId)],
+);
+
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: text('id').primaryKey(),
+    roomId: text('room_id')
+      .notNull()
+      .references(() => chatRooms.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    /** The room's version at the message's last change. */
+    version: integer('version').notNull(),
+    authorId: text('author_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Chosen by the sending client: a retry of the same message is stored once. */
+    clientId: text('client_id').notNull(),
+    body: text('body').notNull(),
+    bodyHtml: text('body_html').notNull(),
+    replyToId: text('reply_to_id'),
+    editedAt: ts('edited_at'),
+    deletedAt: ts('deleted_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('chat_messages_seq_uq').on(t.roomId, t.seq),
+    uniqueIndex('chat_messages_client_uq').on(t.roomId, t.authorId, t.clientId),
+    index('chat_messages_version_idx').on(t.roomId, t.version),
+    index('chat_messages_author_idx').on(t.authorId),
+  ],
+);
+
+export const chatReactions = pgTable(
+  'chat_reactions',
+  {
+    messageId: text('message_id')
+      .notNull()
+      .references(() => chatMessages.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    emoji: text('emoji').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'chat_reactions_pk', columns: [t.messageId, t.userId, t.emoji] }), index('chat_reactions_user_idx').on(t.userId)],
+);

@@ -151,6 +151,7 @@ export class FriendService {
     if (!target) throw fail.notFound();
     await this.#db.tx(() => this.#repo.insertBlock(a.userId, id, new Date()));
     this.#events.emit('user.updated', { userId: a.userId });
+    this.#events.emit('relation.blocked', { blockerId: a.userId, blockedId: id });
   }
 
   async unblock(actor: Actor | null, userId: unknown): Promise<void> {

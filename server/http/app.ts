@@ -18,6 +18,7 @@ import { groupRoutes } from '../groups/routes.ts';
 import { notificationRoutes } from '../notifications/routes.ts';
 import { searchRoutes } from '../search/routes.ts';
 import { eventRoutes } from '../events/routes.ts';
+import { chatRoutes } from '../chat/routes.ts';
 import { authenticate, requestMeta } from './api-kit.ts';
 import { federationBridge } from './bridge.ts';
 import { csrfGuard, INTERNAL_HEADERS, internalHeaders, securityHeaders } from './security.ts';
@@ -64,6 +65,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   api.use(notificationRoutes({ notifications: s.notifications }));
   api.use(searchRoutes({ search: s.search }));
   api.use(eventRoutes({ services: s, uploadLimitBytes: config.uploadLimitBytes }));
+  api.use(chatRoutes({ chat: s.chat }));
   api.use((_req, _res, next) => next(new AppError('not_found')));
   app.use('/api', api);
 

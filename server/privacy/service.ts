@@ -45,6 +45,10 @@ export const PERSONAL_DATA = {
   event_reports: 'field reports written — their free texts and photos are deleted; counts and concerns stay, anonymous (movement statistics)',
   event_report_photos: 'photos of field reports — deleted (files too)',
   calendar_feeds: "the secret address of the member's calendar feed (hashed) — deleted",
+  chat_members: 'membership of direct and private conversations — deleted',
+  chat_reads: 'how far the member read each conversation — deleted',
+  chat_messages: "messages written — their text is erased (a \"deleted message\" mark stays in the others' history)",
+  chat_reactions: 'reactions given to messages — deleted',
 } as const;
 
 /** Tables without personal data of local members (or with a retention rule of their own). */
@@ -58,6 +62,7 @@ export const NOT_PERSONAL = {
   post_hashtags: 'hashtags of posts, deleted with the posts',
   event_vocab: 'kinds of action and concerns, as the administrator names them',
   event_report_concerns: 'concerns ticked in field reports (anonymous once the author is gone)',
+  chat_rooms: 'conversations and channels (kind, name, counters); the starter link is removed with the account',
 } as const;
 
 const deleteSchema = z.object({ confirm: z.string().max(100) });
@@ -86,6 +91,7 @@ export class PrivacyService {
   readonly #media: MediaStore;
   readonly #events: EventBus;
   readonly #groups: GroupsRepository;
+  readonly #erasers: ((userId: string) => Promise<void>)[] = [];
 
   constructor(deps: { db: Database; repo: AccountsRepository; sessions: SessionService; media: MediaStore; events: EventBus; groups: GroupsRepository }) {
     this.#db = deps.db;
@@ -94,6 +100,11 @@ export class PrivacyService {
     this.#media = deps.media;
     this.#events = deps.events;
     this.#groups = deps.groups;
+  }
+
+  /** Other domains' erasure steps, run in the deletion's transaction before the account goes. */
+  addEraser(eraser: (userId: string) => Promise<void>): void {
+    this.#erasers.push(eraser);
   }
 
   /** Everything the instance keeps about the actor, as one JSON object (no secrets). */
@@ -171,6 +182,12 @@ export class PrivacyService {
       .from(t.eventReports)
       .where(eq(t.eventReports.authorId, user.id));
     const calendarFeed = (await q.select({ createdAt: t.calendarFeeds.createdAt }).from(t.calendarFeeds).where(eq(t.calendarFeeds.userId, user.id)))[0] ?? null;
+    const chatMessages = await q
+      .select({ roomId: t.chatMessages.roomId, kind: t.chatRooms.kind, seq: t.chatMessages.seq, createdAt: t.chatMessages.createdAt, editedAt: t.chatMessages.editedAt, text: t.chatMessages.body })
+      .from(t.chatMessages)
+      .innerJoin(t.chatRooms, eq(t.chatRooms.id, t.chatMessages.roomId))
+      .where(and(eq(t.chatMessages.authorId, user.id), isNull(t.chatMessages.deletedAt)))
+      .orderBy(asc(t.chatMessages.createdAt));
     const mails = await q
       .select({ to: t.mails.toAddress, subject: t.mails.subject, status: t.mails.status, createdAt: t.mails.createdAt })
       .from(t.mails)
@@ -193,6 +210,7 @@ export class PrivacyService {
       eventAnswers: answers,
       eventReports: reports,
       calendarFeed,
+      chatMessages,
       sessions: (await this.#sessions.list(a)).map(({ id: _id, ...s }) => s),
       mails,
     };
@@ -363,6 +381,7 @@ export class PrivacyService {
       // The rest follows the account by foreign-key cascade: sessions, posts (with their
       // comments, likes, pictures, mentions, hashtags), likes, friendships, requests, blocks,
       // join requests, invitations, follows, notifications and preferences.
+      for (const erase of this.#erasers) await erase(user.id);
       await this.#repo.deleteUser(user.id);
     });
     for (const key of files) await this.#media.delete(key);

@@ -10,6 +10,10 @@ import type { SessionService } from '../accounts/sessions.ts';
 import type { EventBus } from '../events.ts';
 import { readCookie, sessionCookie } from '../http/cookies.ts';
 import type { Actor } from '../accounts/actor.ts';
+import type { ChatService } from '../chat/service.ts';
+import { chatSocketHandlers } from '../chat/realtime.ts';
+import { LOCALE_COOKIE } from '../http/cookies.ts';
+import { negotiateLocale } from '../../web/lib/i18n/index.ts';
 
 export interface SocketData {
   actor: Actor;
@@ -37,6 +41,7 @@ export function attachRealtime(
     secure: boolean;
     redis: Redis | null;
     extraOrigins?: string[];
+    chat?: ChatService;
   },
 ): Server {
   const allowed = new Set([d.publicUrl.origin, ...(d.extraOrigins ?? [])]);
@@ -103,6 +108,14 @@ export function attachRealtime(
     if (member || following) sockets.socketsJoin(groupPublicRoom(groupId));
     else sockets.socketsLeave(groupPublicRoom(groupId));
   });
+
+  if (d.chat) {
+    chatSocketHandlers(io, {
+      chat: d.chat,
+      bus: d.events,
+      locale: (socket) => negotiateLocale(readCookie(socket.request.headers.cookie, LOCALE_COOKIE), socket.request.headers['accept-language']),
+    });
+  }
 
   d.events.on('sessions.ended', ({ sessionIds }) => {
     for (const id of sessionIds) io.in(sessionRoom(id)).disconnectSockets(true);

@@ -2,6 +2,7 @@
 import type { fr } from './fr.ts';
 import { eventsEn } from './events.en.ts';
 import { organizeEn } from './organize.en.ts';
+import { chatEn } from './chat.en.ts';
 
 export const en: Record<keyof typeof fr, string> = {
   'app.name': 'Activist network',
@@ -568,4 +569,5 @@ export const en: Record<keyof typeof fr, string> = {
   'common.back_to_top': 'Back to top',
   ...eventsEn,
   ...organizeEn,
+  ...chatEn,
 };

@@ -2,6 +2,7 @@
 // (le typage l'impose). Les {paramètres} sont remplacés par t().
 import { eventsFr } from './events.fr.ts';
 import { organizeFr } from './organize.fr.ts';
+import { chatFr } from './chat.fr.ts';
 
 export const fr = {
   // Général
@@ -588,4 +589,5 @@ export const fr = {
   'common.back_to_top': 'Retour en haut',
   ...eventsFr,
   ...organizeFr,
+  ...chatFr,
 } as const;

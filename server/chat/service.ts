@@ -1,0 +1,741 @@
+// Chat: rooms, messages, reactions, read positions (decision 0016).
+//
+// Delivery rests on the database, not on the sockets: a message is stored (in a transaction that
+// holds the room's row) before anyone hears of it; a retry with the same client id gets the stored
+// message back instead of a second copy; every change takes the room's next version, so a client
+// that saw version v asks for what changed after v and receives each message once, in order, with
+// no gap (sync). The sockets only make it fast.
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database, Schema } from '../db/client.ts';
+import { isPostgres } from '../db/client.ts';
+import type { EventBus } from '../events.ts';
+import { fail } from '../errors.ts';
+import { parse, text } from '../validation.ts';
+import { type Actor, requireActor } from '../accounts/actor.ts';
+import type { AccountsRepository } from '../accounts/repository.ts';
+import { newId } from '../accounts/secrets.ts';
+import type { FriendsRepository } from '../friends/repository.ts';
+import type { GroupsRepository } from '../groups/repository.ts';
+import type { EventsRepository } from '../events/repository.ts';
+import type { EventAccess } from '../events/access.ts';
+import type { RateLimits } from '../security/rate-limits.ts';
+import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
+import { renderMarkdown } from '../posts/markdown.ts';
+import { ChatAccess, type RoomRights, type RoomRow } from './access.ts';
+
+export type MessageRow = Schema['chatMessages']['$inferSelect'];
+
+/** Longest message, in characters (WhatsApp allows far more; a chat line is not a post). */
+export const MAX_MESSAGE_LENGTH = 4000;
+/** Members of a private conversation, its starter included. */
+export const MAX_PRIVATE_MEMBERS = 50;
+/** Channels a group may have besides its main room. */
+export const MAX_CHANNELS = 30;
+/** Most changes one sync returns; the client asks again from the version it got. */
+export const SYNC_LIMIT = 200;
+export const HISTORY_LIMIT = 50;
+const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '✊', '🎉', '👀'] as const;
+
+const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
+const sendSchema = z.object({
+  clientId: z.string({ error: 'chat.client_id_invalid' }).regex(/^[A-Za-z0-9_-]{8,64}$/, 'chat.client_id_invalid'),
+  body: text(MAX_MESSAGE_LENGTH, 'chat.message_too_long').pipe(z.string().min(1, 'chat.message_empty')),
+  replyTo: z.string().max(64).nullish(),
+});
+const editSchema = z.object({ body: text(MAX_MESSAGE_LENGTH, 'chat.message_too_long').pipe(z.string().min(1, 'chat.message_empty')) });
+const sinceSchema = z.coerce.number({ error: 'chat.cursor_invalid' }).int('chat.cursor_invalid').min(0, 'chat.cursor_invalid').max(2 ** 31);
+const historySchema = z.object({
+  before: z.coerce.number({ error: 'chat.cursor_invalid' }).int('chat.cursor_invalid').min(1, 'chat.cursor_invalid').max(2 ** 31).optional(),
+  limit: z.coerce.number().int().min(1).max(HISTORY_LIMIT).default(HISTORY_LIMIT),
+});
+const reactSchema = z.object({ emoji: z.enum(REACTIONS, { error: 'chat.reaction_invalid' }), on: z.boolean({ error: 'chat.reaction_invalid' }) });
+const readSchema = z.object({ seq: z.coerce.number({ error: 'chat.cursor_invalid' }).int('chat.cursor_invalid').min(0, 'chat.cursor_invalid').max(2 ** 31) });
+const nameSchema = text(80, 'chat.name_too_long').pipe(z.string().min(1, 'chat.name_required'));
+const privateSchema = z.object({
+  name: text(80, 'chat.name_too_long').default(''),
+  memberIds: z.array(z.string().max(64), { error: 'chat.members_invalid' }).min(1, 'chat.members_invalid').max(MAX_PRIVATE_MEMBERS - 1, 'chat.too_many_members'),
+});
+const channelSchema = z.object({ name: nameSchema, readOnly: z.boolean().default(false) });
+const searchSchema = z.object({ q: text(100).pipe(z.string().min(2, 'chat.search_too_short')) });
+
+export interface MessageView {
+  id: string;
+  roomId: string;
+  seq: number;
+  version: number;
+  author: MemberSummary | null;
+  /** The sender's own id for the message, so a client can match its pending copy. */
+  clientId: string;
+  /** Markdown source (empty once deleted), for editing. */
+  body: string;
+  html: string;
+  replyTo: { id: string; seq: number; author: MemberSummary | null; excerpt: string } | null;
+  reactions: { emoji: string; userIds: string[] }[];
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface RoomView {
+  id: string;
+  kind: RoomRow['kind'];
+  name: string;
+  main: boolean;
+  readOnly: boolean;
+  group: { id: string; handle: string; name: string } | null;
+  event: { id: string; title: string; startsAt: Date } | null;
+  /** For direct rooms: the other member. For private rooms: everyone. */
+  members: MemberSummary[];
+  lastSeq: number;
+  version: number;
+  lastMessageAt: Date | null;
+  readSeq: number;
+  unread: number;
+  rights: RoomRights;
+}
+
+export class ChatService {
+  readonly #db: Database;
+  readonly #access: ChatAccess;
+  readonly #accounts: AccountsRepository;
+  readonly #friends: FriendsRepository;
+  readonly #groups: GroupsRepository;
+  readonly #events: EventsRepository;
+  readonly #eventAccess: EventAccess;
+  readonly #limits: RateLimits;
+  readonly #bus: EventBus;
+
+  constructor(d: {
+    db: Database;
+    accounts: AccountsRepository;
+    friends: FriendsRepository;
+    groups: GroupsRepository;
+    events: EventsRepository;
+    eventAccess: EventAccess;
+    limits: RateLimits;
+    bus: EventBus;
+  }) {
+    this.#db = d.db;
+    this.#accounts = d.accounts;
+    this.#friends = d.friends;
+    this.#groups = d.groups;
+    this.#events = d.events;
+    this.#eventAccess = d.eventAccess;
+    this.#limits = d.limits;
+    this.#bus = d.bus;
+    this.#access = new ChatAccess({ db: d.db, friends: d.friends, groups: d.groups, events: d.events, eventAccess: d.eventAccess });
+  }
+
+  get access(): ChatAccess {
+    return this.#access;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rooms
+
+  async #room(roomId: unknown): Promise<RoomRow> {
+    const rid = parse(id, roomId);
+    const { chatRooms: r } = this.#db.t;
+    const room = (await this.#db.q.select().from(r).where(eq(r.id, rid)))[0];
+    if (!room) throw fail.notFound('chat.room_unknown');
+    return room;
+  }
+
+  /** The room and the actor's rights; a room the actor may not read does not exist for them. */
+  async #readable(actor: Actor | null, roomId: unknown): Promise<{ a: Actor; room: RoomRow; rights: RoomRights }> {
+    const a = requireActor(actor);
+    const room = await this.#room(roomId);
+    const rights = await this.#access.rights(a.userId, room);
+    if (!rights.read) throw fail.notFound('chat.room_unknown');
+    return { a, room, rights };
+  }
+
+  /** Whether a member may read a room (for the socket layer, on each join). */
+  async canRead(userId: string, roomId: string): Promise<boolean> {
+    const { chatRooms: r } = this.#db.t;
+    const room = (await this.#db.q.select().from(r).where(eq(r.id, roomId)))[0];
+    return room ? (await this.#access.rights(userId, room)).read : false;
+  }
+
+  /** Creates a room once, whoever asks first (the unique key settles a race). */
+  async #ensure(values: Omit<RoomRow, 'lastSeq' | 'version' | 'lastMessageAt' | 'id' | 'createdAt' | 'main' | 'readOnly' | 'name' | 'pairKey'> & Partial<RoomRow>, find: () => Promise<RoomRow | undefined>): Promise<RoomRow> {
+    const existing = await find();
+    if (existing) return existing;
+    const { chatRooms: r } = this.#db.t;
+    await this.#db.tx(() => this.#db.w.insert(r).values({ id: newId(), createdAt: new Date(), ...values }).onConflictDoNothing());
+    return (await find())!;
+  }
+
+  /** The one-to-one room with a member (created on first use). */
+  async direct(actor: Actor | null, userId: unknown): Promise<RoomView> {
+    const a = requireActor(actor);
+    const otherId = parse(z.string({ error: 'chat.member_unknown' }).min(1).max(64), userId);
+    if (otherId === a.userId) throw fail.invalid({ userId: 'chat.not_yourself' });
+    const other = await this.#accounts.userById(otherId);
+    if (!other || other.status !== 'active' || (await this.#friends.blockedEither(a.userId, otherId))) throw fail.notFound('chat.member_unknown');
+    const pairKey = [a.userId, otherId].sort().join(':');
+    const { chatRooms: r, chatMembers: m } = this.#db.t;
+    const find = async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0];
+    let room = await find();
+    if (!room) {
+      if (!(await this.#mayStartWith(a.userId, other))) throw fail.forbidden('chat.direct_not_allowed');
+      room = await this.#db.tx(async () => {
+        const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: a.userId, createdAt: new Date() }).onConflictDoNothing().returning())[0];
+        if (!created) return (await find())!;
+        const at = new Date();
+        await this.#db.w.insert(m).values([
+          { roomId: created.id, userId: a.userId, role: 'member', joinedAt: at },
+          { roomId: created.id, userId: otherId, role: 'member', joinedAt: at },
+        ]);
+        this.#db.afterCommit(() => this.#bus.emit('chat.access', { roomId: created.id, userIds: [a.userId, otherId], granted: true }));
+        return created;
+      });
+    }
+    return this.#view(a.userId, room);
+  }
+
+  /** Friends always; others as their friend-request setting allows (everyone, friends of friends). */
+  async #mayStartWith(userId: string, other: { id: string; friendRequestsFrom: string }): Promise<boolean> {
+    if (await this.#friends.areFriends(userId, other.id)) return true;
+    if (other.friendRequestsFrom === 'everyone') return true;
+    if (other.friendRequestsFrom === 'friends_of_friends') return (await this.#friends.mutualCount(userId, other.id)) > 0;
+    return false;
+  }
+
+  /** A small private conversation with friends (the starter owns it). */
+  async createPrivate(actor: Actor | null, input: unknown): Promise<RoomView> {
+    const a = requireActor(actor);
+    const v = parse(privateSchema, input);
+    const ids = [...new Set(v.memberIds)].filter((u) => u !== a.userId);
+    if (!ids.length) throw fail.invalid({ memberIds: 'chat.members_invalid' });
+    for (const u of ids) if (!(await this.#friends.areFriends(a.userId, u))) throw fail.invalid({ memberIds: 'chat.members_friends_only' });
+    await this.#limits.consume(['chat-room:account', a.userId]);
+    const { chatRooms: r, chatMembers: m } = this.#db.t;
+    const at = new Date();
+    const room = await this.#db.tx(async () => {
+      const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'private', name: v.name, createdBy: a.userId, createdAt: at }).returning())[0];
+      await this.#db.w.insert(m).values([{ roomId: created.id, userId: a.userId, role: 'owner' as const, joinedAt: at }, ...ids.map((u) => ({ roomId: created.id, userId: u, role: 'member' as const, joinedAt: at }))]);
+      return created;
+    });
+    this.#bus.emit('chat.access', { roomId: room.id, userIds: [a.userId, ...ids], granted: true });
+    return this.#view(a.userId, room);
+  }
+
+  /** The owner adds friends of theirs to a private conversation. */
+  async addMembers(actor: Actor | null, roomId: unknown, input: unknown): Promise<RoomView> {
+    const { a, room, rights } = await this.#readable(actor, roomId);
+    if (room.kind !== 'private' || !rights.moderate) throw fail.forbidden('chat.not_allowed');
+    const v = parse(z.object({ memberIds: privateSchema.shape.memberIds }), input);
+    const { chatMembers: m } = this.#db.t;
+    const added: string[] = [];
+    await this.#db.tx(async () => {
+      const current = new Set((await this.#db.q.select({ u: m.userId }).from(m).where(eq(m.roomId, room.id))).map((x) => x.u));
+      const ids = [...new Set(v.memberIds)].filter((u) => !current.has(u));
+      if (current.size + ids.length > MAX_PRIVATE_MEMBERS) throw fail.invalid({ memberIds: ['chat.too_many_members', { max: MAX_PRIVATE_MEMBERS }] });
+      for (const u of ids) if (!(await this.#friends.areFriends(a.userId, u))) throw fail.invalid({ memberIds: 'chat.members_friends_only' });
+      if (ids.length) await this.#db.w.insert(m).values(ids.map((u) => ({ roomId: room.id, userId: u, role: 'member' as const, joinedAt: new Date() }))).onConflictDoNothing();
+      added.push(...ids);
+    });
+    if (added.length) this.#bus.emit('chat.access', { roomId: room.id, userIds: added, granted: true });
+    return this.#view(a.userId, room);
+  }
+
+  /** Leaves a private conversation, or (its owner) removes a member from it. */
+  async removeMember(actor: Actor | null, roomId: unknown, userId: unknown): Promise<void> {
+    const { a, room, rights } = await this.#readable(actor, roomId);
+    const target = parse(z.string().min(1).max(64), userId);
+    if (room.kind !== 'private') throw fail.forbidden('chat.not_allowed');
+    if (target !== a.userId && !rights.moderate) throw fail.forbidden('chat.not_allowed');
+    const { chatMembers: m } = this.#db.t;
+    const removed = await this.#db.tx(async () => {
+      const gone = await this.#db.w.delete(m).where(and(eq(m.roomId, room.id), eq(m.userId, target))).returning({ u: m.userId });
+      if (!gone.length) return false;
+      // An owner who leaves hands the room to the longest-standing member.
+      const owners = await this.#db.q.select({ u: m.userId }).from(m).where(and(eq(m.roomId, room.id), eq(m.role, 'owner')));
+      if (!owners.length) {
+        const next = (await this.#db.q.select({ u: m.userId }).from(m).where(eq(m.roomId, room.id)).orderBy(asc(m.joinedAt), asc(m.userId)).limit(1))[0];
+        if (next) await this.#db.w.update(m).set({ role: 'owner' }).where(and(eq(m.roomId, room.id), eq(m.userId, next.u)));
+      }
+      return true;
+    });
+    if (!removed) throw fail.notFound('chat.member_unknown');
+    this.#bus.emit('chat.access', { roomId: room.id, userIds: [target], granted: false });
+  }
+
+  /** A group's rooms the member may read: the main room (created on first use) and its channels. */
+  async groupRooms(actor: Actor | null, groupId: unknown): Promise<RoomView[]> {
+    const a = requireActor(actor);
+    const gid = parse(id, groupId);
+    const group = await this.#groups.byId(gid);
+    if (!group || !(await this.#groups.role(gid, a.userId))) throw fail.notFound('chat.room_unknown');
+    await this.#mainRoom(gid);
+    const { chatRooms: r } = this.#db.t;
+    const rooms = await this.#db.q.select().from(r).where(eq(r.groupId, gid)).orderBy(desc(r.main), asc(r.name), asc(r.id));
+    return Promise.all(rooms.map((room) => this.#view(a.userId, room)));
+  }
+
+  async #mainRoom(groupId: string): Promise<RoomRow> {
+    const { chatRooms: r } = this.#db.t;
+    const pairKey = `main:${groupId}`;
+    return this.#ensure({ kind: 'group', groupId, eventId: null, createdBy: null, pairKey, main: true }, async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0]);
+  }
+
+  /** Organizers add a channel to their group (by theme, by action; read-only for announcements). */
+  async createChannel(actor: Actor | null, groupId: unknown, input: unknown): Promise<RoomView> {
+    const a = requireActor(actor);
+    const gid = parse(id, groupId);
+    const role = (await this.#groups.byId(gid)) ? await this.#groups.role(gid, a.userId) : null;
+    if (!role) throw fail.notFound('chat.room_unknown');
+    if (role !== 'organizer' && role !== 'admin') throw fail.forbidden('chat.organizers_only');
+    const v = parse(channelSchema, input);
+    await this.#mainRoom(gid);
+    const { chatRooms: r } = this.#db.t;
+    const room = await this.#db.tx(async () => {
+      const [{ n }] = await this.#db.q.select({ n: count() }).from(r).where(and(eq(r.groupId, gid), eq(r.main, false)));
+      if (Number(n) >= MAX_CHANNELS) throw fail.conflict('chat.too_many_channels');
+      return (await this.#db.w.insert(r).values({ id: newId(), kind: 'group', groupId: gid, name: v.name, readOnly: v.readOnly, createdBy: a.userId, createdAt: new Date() }).returning())[0];
+    });
+    this.#bus.emit('chat.group_room', { groupId: gid, roomId: room.id });
+    return this.#view(a.userId, room);
+  }
+
+  /** Organizers rename a channel or make it read-only (or not). */
+  async updateChannel(actor: Actor | null, roomId: unknown, input: unknown): Promise<RoomView> {
+    const { a, room, rights } = await this.#readable(actor, roomId);
+    if (room.kind !== 'group' || !rights.moderate) throw fail.forbidden('chat.organizers_only');
+    const v = parse(z.object({ name: nameSchema.optional(), readOnly: z.boolean().optional() }), input);
+    if (room.main && v.name !== undefined) throw fail.invalid({ name: 'chat.main_room_fixed' });
+    const { chatRooms: r } = this.#db.t;
+    const updated = (await this.#db.tx(() => this.#db.w.update(r).set({ ...(v.name !== undefined ? { name: v.name } : {}), ...(v.readOnly !== undefined ? { readOnly: v.readOnly } : {}) }).where(eq(r.id, room.id)).returning()))[0];
+    return this.#view(a.userId, updated);
+  }
+
+  async deleteChannel(actor: Actor | null, roomId: unknown): Promise<void> {
+    const { room, rights } = await this.#readable(actor, roomId);
+    if (room.kind !== 'group' || !rights.moderate) throw fail.forbidden('chat.organizers_only');
+    if (room.main) throw fail.conflict('chat.main_room_fixed');
+    const { chatRooms: r } = this.#db.t;
+    await this.#db.tx(() => this.#db.w.delete(r).where(eq(r.id, room.id)));
+    this.#bus.emit('chat.room_deleted', { roomId: room.id });
+  }
+
+  /** An event's room, for its organizers and confirmed participants (created on first use). */
+  async eventRoom(actor: Actor | null, eventId: unknown): Promise<RoomView> {
+    const a = requireActor(actor);
+    const eid = parse(id, eventId);
+    const event = await this.#events.byId(eid);
+    if (!event) throw fail.notFound('chat.room_unknown');
+    const { chatRooms: r } = this.#db.t;
+    const probe: RoomRow = { id: '', kind: 'event', eventId: eid, groupId: null, pairKey: null, name: '', main: false, readOnly: false, createdBy: null, lastSeq: 0, version: 0, lastMessageAt: null, createdAt: new Date() };
+    if (!(await this.#access.rights(a.userId, probe)).read) throw fail.notFound('chat.room_unknown');
+    const room = await this.#ensure({ kind: 'event', eventId: eid, groupId: null, createdBy: null }, async () => (await this.#db.q.select().from(r).where(eq(r.eventId, eid)))[0]);
+    return this.#view(a.userId, room);
+  }
+
+  /** One room as the member sees it. */
+  async room(actor: Actor | null, roomId: unknown): Promise<RoomView> {
+    const { a, room } = await this.#readable(actor, roomId);
+    return this.#view(a.userId, room);
+  }
+
+  /** Ids of every room the member may read now (for the sockets to join). */
+  async readableRoomIds(userId: string): Promise<string[]> {
+    const { chatRooms: r, chatMembers: m, groupMembers: gm, eventRsvps: x, eventOrganizers: o } = this.#db.t;
+    const direct = await this.#db.q.select({ room: r }).from(m).innerJoin(r, eq(r.id, m.roomId)).where(eq(m.userId, userId));
+    const group = await this.#db.q.select({ room: r }).from(gm).innerJoin(r, eq(r.groupId, gm.groupId)).where(eq(gm.userId, userId));
+    const ev = await this.#db.q
+      .select({ room: r })
+      .from(r)
+      .where(
+        and(
+          eq(r.kind, 'event'),
+          or(
+            sql`exists (select 1 from ${x} where ${x.eventId} = ${r.eventId} and ${x.userId} = ${userId} and ${x.status} = 'going')`,
+            sql`exists (select 1 from ${o} where ${o.eventId} = ${r.eventId} and ${o.userId} = ${userId})`,
+            sql`exists (select 1 from events e join group_members g on g.group_id = e.group_id where e.id = ${r.eventId} and g.user_id = ${userId} and g.role in ('organizer', 'admin'))`,
+          ),
+        ),
+      );
+    const out: string[] = [];
+    for (const { room } of [...direct, ...group, ...ev]) {
+      // Blocks (direct rooms, event creators) are checked by the one rule.
+      if (room.kind === 'group' || room.kind === 'private' || (await this.#access.rights(userId, room)).read) out.push(room.id);
+    }
+    return [...new Set(out)];
+  }
+
+  // Facts for the socket layer (which sockets join or leave which rooms).
+
+  async groupMemberIds(groupId: string): Promise<string[]> {
+    const { groupMembers: gm } = this.#db.t;
+    return (await this.#db.q.select({ u: gm.userId }).from(gm).where(eq(gm.groupId, groupId))).map((x) => x.u);
+  }
+
+  async groupRoomIds(groupId: string): Promise<string[]> {
+    const { chatRooms: r } = this.#db.t;
+    return (await this.#db.q.select({ id: r.id }).from(r).where(eq(r.groupId, groupId))).map((x) => x.id);
+  }
+
+  async eventRoomId(eventId: string): Promise<string | null> {
+    const { chatRooms: r } = this.#db.t;
+    return (await this.#db.q.select({ id: r.id }).from(r).where(eq(r.eventId, eventId)))[0]?.id ?? null;
+  }
+
+  /** Rooms a block between two members may close: their direct room, the events either created. */
+  async roomsBetween(a: string, b: string): Promise<string[]> {
+    const { chatRooms: r, events: e } = this.#db.t;
+    const pair = (await this.#db.q.select({ id: r.id }).from(r).where(eq(r.pairKey, [a, b].sort().join(':')))).map((x) => x.id);
+    const ev = (await this.#db.q.select({ id: r.id }).from(r).innerJoin(e, eq(e.id, r.eventId)).where(inArray(e.creatorId, [a, b]))).map((x) => x.id);
+    return [...pair, ...ev];
+  }
+
+  /** The member's conversations, most recent first, with unread counts. */
+  async rooms(actor: Actor | null): Promise<{ rooms: RoomView[]; unread: number }> {
+    const a = requireActor(actor);
+    // Every group the member is in has its main room.
+    for (const g of await this.#groups.groupIdsOf(a.userId)) await this.#mainRoom(g);
+    const ids = await this.readableRoomIds(a.userId);
+    if (!ids.length) return { rooms: [], unread: 0 };
+    const { chatRooms: r } = this.#db.t;
+    const rows = await this.#db.q.select().from(r).where(inArray(r.id, ids));
+    const views = await Promise.all(rows.map((room) => this.#view(a.userId, room)));
+    views.sort((x, y) => (y.lastMessageAt?.getTime() ?? 0) - (x.lastMessageAt?.getTime() ?? 0) || x.name.localeCompare(y.name) || x.id.localeCompare(y.id));
+    return { rooms: views, unread: views.reduce((n, v) => n + v.unread, 0) };
+  }
+
+  /** Unread messages across the member's rooms (for the badge). */
+  async unreadTotal(userId: string): Promise<number> {
+    const ids = await this.readableRoomIds(userId);
+    let n = 0;
+    for (const rid of ids) n += await this.#unread(rid, userId, await this.#readSeq(rid, userId));
+    return n;
+  }
+
+  async #readSeq(roomId: string, userId: string): Promise<number> {
+    const { chatReads: rd } = this.#db.t;
+    return (await this.#db.q.select({ seq: rd.seq }).from(rd).where(and(eq(rd.roomId, roomId), eq(rd.userId, userId))))[0]?.seq ?? 0;
+  }
+
+  async #unread(roomId: string, userId: string, readSeq: number): Promise<number> {
+    const { chatMessages: msg } = this.#db.t;
+    const [{ n }] = await this.#db.q
+      .select({ n: count() })
+      .from(msg)
+      .where(and(eq(msg.roomId, roomId), gt(msg.seq, readSeq), isNull(msg.deletedAt), or(isNull(msg.authorId), ne(msg.authorId, userId))));
+    return Number(n);
+  }
+
+  async #view(userId: string, room: RoomRow): Promise<RoomView> {
+    const rights = await this.#access.rights(userId, room);
+    const { chatMembers: m, users } = this.#db.t;
+    let members: MemberSummary[] = [];
+    if (room.kind === 'direct' || room.kind === 'private') {
+      const rows = await this.#db.q.select(summaryFields(users)).from(m).innerJoin(users, eq(users.id, m.userId)).where(eq(m.roomId, room.id)).orderBy(asc(m.joinedAt), asc(users.id));
+      members = rows.map(memberSummary).filter((u) => room.kind === 'private' || u.id !== userId);
+    }
+    const group = room.groupId ? await this.#groups.byId(room.groupId) : null;
+    const event = room.eventId ? await this.#events.byId(room.eventId) : null;
+    const name = room.kind === 'direct' ? (members[0]?.displayName ?? '') : room.kind === 'event' ? (event?.title ?? '') : room.main ? (group?.name ?? '') : room.name;
+    const readSeq = await this.#readSeq(room.id, userId);
+    return {
+      id: room.id,
+      kind: room.kind,
+      name,
+      main: room.main,
+      readOnly: room.readOnly,
+      group: group ? { id: group.id, handle: group.handle, name: group.name } : null,
+      event: event ? { id: event.id, title: event.title, startsAt: event.startsAt } : null,
+      members,
+      lastSeq: room.lastSeq,
+      version: room.version,
+      lastMessageAt: room.lastMessageAt,
+      readSeq,
+      unread: rights.read ? await this.#unread(room.id, userId, readSeq) : 0,
+      rights,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Messages
+
+  /** Locks the room's row for the transaction and returns it as it is now. */
+  async #lock(roomId: string): Promise<RoomRow> {
+    if (isPostgres(this.#db)) await this.#db.all(sql`select id from chat_rooms where id = ${roomId} for update`);
+    const { chatRooms: r } = this.#db.t;
+    const room = (await this.#db.q.select().from(r).where(eq(r.id, roomId)))[0];
+    if (!room) throw fail.notFound('chat.room_unknown');
+    return room;
+  }
+
+  /**
+   * Stores a message and returns it; the same client id again returns the stored message
+   * (`duplicate`), so a client may resend until it gets an answer.
+   */
+  async send(actor: Actor | null, roomId: unknown, input: unknown): Promise<{ message: MessageView; duplicate: boolean }> {
+    const { a, room, rights } = await this.#readable(actor, roomId);
+    const v = parse(sendSchema, input);
+    const { chatMessages: msg, chatRooms: r } = this.#db.t;
+    const stored = async () => (await this.#db.q.select().from(msg).where(and(eq(msg.roomId, room.id), eq(msg.authorId, a.userId), eq(msg.clientId, v.clientId))))[0];
+    const again = await stored();
+    if (again) return { message: (await this.#views([again]))[0], duplicate: true };
+    if (!rights.post) throw fail.forbidden(room.readOnly ? 'chat.read_only' : 'chat.not_allowed');
+    await this.#limits.consume(['chat:account', a.userId], ['chat:room', room.id]);
+    let replyTo: string | null = null;
+    if (v.replyTo) {
+      const parent = (await this.#db.q.select({ id: msg.id }).from(msg).where(and(eq(msg.id, v.replyTo), eq(msg.roomId, room.id))))[0];
+      if (!parent) throw fail.invalid({ replyTo: 'chat.message_unknown' });
+      replyTo = parent.id;
+    }
+    const html = await this.#render(v.body);
+    const now = new Date();
+    const row = await this.#db.tx(async () => {
+      const current = await this.#lock(room.id);
+      // A retry that raced the first attempt: the first one's message is the answer.
+      const raced = await stored();
+      if (raced) return { row: raced, duplicate: true };
+      const seq = current.lastSeq + 1;
+      const version = current.version + 1;
+      const inserted = (
+        await this.#db.w
+          .insert(msg)
+          .values({ id: newId(), roomId: room.id, seq, version, authorId: a.userId, clientId: v.clientId, body: v.body, bodyHtml: html, replyToId: replyTo, createdAt: now })
+          .returning()
+      )[0];
+      await this.#db.w.update(r).set({ lastSeq: seq, version, lastMessageAt: now }).where(eq(r.id, room.id));
+      // The sender has read their own message.
+      await this.#setRead(room.id, a.userId, seq);
+      return { row: inserted, duplicate: false };
+    });
+    const message = (await this.#views([row.row]))[0];
+    if (!row.duplicate) this.#bus.emit('chat.message', { roomId: room.id, message, created: true });
+    return { message, duplicate: row.duplicate };
+  }
+
+  async #render(source: string): Promise<string> {
+    const names = renderMarkdown(source).mentions.filter((m) => !m.includes('@'));
+    const found = new Set<string>();
+    for (const name of names.slice(0, 20)) {
+      const user = await this.#accounts.userByUsername(name);
+      if (user && user.status === 'active') found.add(name);
+    }
+    return renderMarkdown(source, { resolveMention: (n) => (found.has(n) ? `/@${n}` : null) }).html;
+  }
+
+  async #message(messageId: unknown): Promise<MessageRow> {
+    const mid = parse(z.string({ error: 'chat.message_unknown' }).min(1, 'chat.message_unknown').max(64, 'chat.message_unknown'), messageId);
+    const { chatMessages: msg } = this.#db.t;
+    const row = (await this.#db.q.select().from(msg).where(eq(msg.id, mid)))[0];
+    if (!row) throw fail.notFound('chat.message_unknown');
+    return row;
+  }
+
+  /** A message, its room and the actor's rights there (404 when they may not read the room). */
+  async #ownMessage(actor: Actor | null, messageId: unknown) {
+    const a = requireActor(actor);
+    const row = await this.#message(messageId);
+    const { room, rights } = await this.#readable(a, row.roomId).catch(() => {
+      throw fail.notFound('chat.message_unknown');
+    });
+    return { a, row, room, rights };
+  }
+
+  /** Applies a change to a message under the room's lock, with the room's next version. */
+  async #change(roomId: string, messageId: string, apply: (version: number) => Promise<void>): Promise<MessageView> {
+    const { chatMessages: msg, chatRooms: r } = this.#db.t;
+    await this.#db.tx(async () => {
+      const current = await this.#lock(roomId);
+      const version = current.version + 1;
+      await apply(version);
+      await this.#db.w.update(msg).set({ version }).where(eq(msg.id, messageId));
+      await this.#db.w.update(r).set({ version }).where(eq(r.id, roomId));
+    });
+    const message = (await this.#views([await this.#message(messageId)]))[0];
+    this.#bus.emit('chat.message', { roomId, message, created: false });
+    return message;
+  }
+
+  /** The author edits their message (shown "edited"). */
+  async edit(actor: Actor | null, messageId: unknown, input: unknown): Promise<MessageView> {
+    const { a, row, room, rights } = await this.#ownMessage(actor, messageId);
+    if (row.authorId !== a.userId) throw fail.forbidden('chat.not_author');
+    if (row.deletedAt) throw fail.conflict('chat.message_deleted');
+    if (!rights.post) throw fail.forbidden('chat.not_allowed');
+    const v = parse(editSchema, input);
+    const html = await this.#render(v.body);
+    const { chatMessages: msg } = this.#db.t;
+    return this.#change(room.id, row.id, async () => {
+      await this.#db.w.update(msg).set({ body: v.body, bodyHtml: html, editedAt: new Date() }).where(eq(msg.id, row.id));
+    });
+  }
+
+  /** The author, or a moderator of the room (group or event organizers), deletes a message. */
+  async remove(actor: Actor | null, messageId: unknown): Promise<MessageView> {
+    const { a, row, room, rights } = await this.#ownMessage(actor, messageId);
+    if (row.authorId !== a.userId && !rights.moderate) throw fail.forbidden('chat.not_author');
+    if (row.deletedAt) return (await this.#views([row]))[0];
+    const { chatMessages: msg, chatReactions: re } = this.#db.t;
+    return this.#change(room.id, row.id, async () => {
+      await this.#db.w.update(msg).set({ body: '', bodyHtml: '', deletedAt: new Date() }).where(eq(msg.id, row.id));
+      await this.#db.w.delete(re).where(eq(re.messageId, row.id));
+    });
+  }
+
+  async react(actor: Actor | null, messageId: unknown, input: unknown): Promise<MessageView> {
+    const { a, row, room, rights } = await this.#ownMessage(actor, messageId);
+    if (!rights.post) throw fail.forbidden(room.readOnly ? 'chat.read_only' : 'chat.not_allowed');
+    if (row.deletedAt) throw fail.conflict('chat.message_deleted');
+    const v = parse(reactSchema, input);
+    await this.#limits.consume(['chat:account', a.userId]);
+    const { chatReactions: re } = this.#db.t;
+    return this.#change(room.id, row.id, async () => {
+      if (v.on) await this.#db.w.insert(re).values({ messageId: row.id, userId: a.userId, emoji: v.emoji, createdAt: new Date() }).onConflictDoNothing();
+      else await this.#db.w.delete(re).where(and(eq(re.messageId, row.id), eq(re.userId, a.userId), eq(re.emoji, v.emoji)));
+    });
+  }
+
+  /** What changed in a room after version `since`, in order (at most SYNC_LIMIT; `more` if cut). */
+  async sync(actor: Actor | null, roomId: unknown, since: unknown): Promise<{ roomId: string; changes: MessageView[]; version: number; more: boolean }> {
+    const { room } = await this.#readable(actor, roomId);
+    const after = parse(sinceSchema, since ?? 0);
+    const { chatMessages: msg } = this.#db.t;
+    const rows = await this.#db.q
+      .select()
+      .from(msg)
+      .where(and(eq(msg.roomId, room.id), gt(msg.version, after)))
+      .orderBy(asc(msg.version))
+      .limit(SYNC_LIMIT + 1);
+    const more = rows.length > SYNC_LIMIT;
+    const page = rows.slice(0, SYNC_LIMIT);
+    // Cut: the version reached is the last change returned; whole: the room's version (changes
+    // whose message was changed again since carry the later version and are in this page).
+    const version = more ? page[page.length - 1].version : Math.max(after, room.version, page.at(-1)?.version ?? 0);
+    return { roomId: room.id, changes: await this.#views(page), version, more };
+  }
+
+  /** Older messages, newest last: the page before message number `before` (or the latest). */
+  async history(actor: Actor | null, roomId: unknown, input: unknown): Promise<{ messages: MessageView[]; version: number; more: boolean }> {
+    const { room } = await this.#readable(actor, roomId);
+    const v = parse(historySchema, input ?? {});
+    const { chatMessages: msg } = this.#db.t;
+    const rows = await this.#db.q
+      .select()
+      .from(msg)
+      .where(and(eq(msg.roomId, room.id), v.before ? lt(msg.seq, v.before) : undefined))
+      .orderBy(desc(msg.seq))
+      .limit(v.limit + 1);
+    const more = rows.length > v.limit;
+    return { messages: await this.#views(rows.slice(0, v.limit).reverse()), version: room.version, more };
+  }
+
+  /** Messages of a room containing words (case and accents do not matter), newest first. */
+  async search(actor: Actor | null, roomId: unknown, input: unknown): Promise<{ messages: MessageView[] }> {
+    const { room } = await this.#readable(actor, roomId);
+    const v = parse(searchSchema, input ?? {});
+    const words = v.q
+      .normalize('NFD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 5);
+    const { chatMessages: msg } = this.#db.t;
+    // Few messages per room: the page's rows are folded in JavaScript (accents, case) rather than
+    // indexed; a room of 100,000 messages reads 5,000 at a time.
+    const found: MessageRow[] = [];
+    let before = Number.MAX_SAFE_INTEGER;
+    for (let pass = 0; pass < 20 && found.length < 50; pass++) {
+      const rows = await this.#db.q
+        .select()
+        .from(msg)
+        .where(and(eq(msg.roomId, room.id), isNull(msg.deletedAt), lt(msg.seq, before)))
+        .orderBy(desc(msg.seq))
+        .limit(5000);
+      for (const row of rows) {
+        const folded = row.body.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+        if (words.every((w) => folded.includes(w))) found.push(row);
+        if (found.length >= 50) break;
+      }
+      if (rows.length < 5000) break;
+      before = rows[rows.length - 1].seq;
+    }
+    return { messages: await this.#views(found) };
+  }
+
+  /** Moves the member's read position forward (never back) and returns the room's unread count. */
+  async markRead(actor: Actor | null, roomId: unknown, input: unknown): Promise<{ readSeq: number; unread: number; total: number }> {
+    const { a, room } = await this.#readable(actor, roomId);
+    const v = parse(readSchema, input);
+    const seq = Math.min(v.seq, room.lastSeq);
+    await this.#db.tx(() => this.#setRead(room.id, a.userId, seq));
+    const readSeq = await this.#readSeq(room.id, a.userId);
+    const total = await this.unreadTotal(a.userId);
+    this.#bus.emit('chat.read', { userId: a.userId, roomId: room.id, readSeq, total });
+    return { readSeq, unread: await this.#unread(room.id, a.userId, readSeq), total };
+  }
+
+  async #setRead(roomId: string, userId: string, seq: number): Promise<void> {
+    const { chatReads: rd } = this.#db.t;
+    await this.#db.w
+      .insert(rd)
+      .values({ roomId, userId, seq, updatedAt: new Date() })
+      .onConflictDoUpdate({ target: [rd.roomId, rd.userId], set: { seq: sql`case when excluded.seq > ${rd.seq} then excluded.seq else ${rd.seq} end`, updatedAt: new Date() } });
+  }
+
+  /** Views of message rows (authors, replies, reactions), in the order given. */
+  async #views(rows: MessageRow[]): Promise<MessageView[]> {
+    if (!rows.length) return [];
+    const { users, chatMessages: msg, chatReactions: re } = this.#db.t;
+    const parentIds = [...new Set(rows.map((r) => r.replyToId).filter((x): x is string => x !== null))];
+    const parents = parentIds.length ? await this.#db.q.select().from(msg).where(inArray(msg.id, parentIds)) : [];
+    const authorIds = [...new Set([...rows, ...parents].map((r) => r.authorId).filter((x): x is string => x !== null))];
+    const authors = new Map((authorIds.length ? await this.#db.q.select(summaryFields(users)).from(users).where(inArray(users.id, authorIds)) : []).map((u) => [u.id, memberSummary(u)]));
+    const reactions = await this.#db.q
+      .select()
+      .from(re)
+      .where(inArray(re.messageId, rows.map((r) => r.id)))
+      .orderBy(asc(re.createdAt));
+    const byParent = new Map(parents.map((p) => [p.id, p]));
+    return rows.map((r) => {
+      const parent = r.replyToId ? byParent.get(r.replyToId) : undefined;
+      const mine = reactions.filter((x) => x.messageId === r.id);
+      const emojis = [...new Set(mine.map((x) => x.emoji))];
+      return {
+        id: r.id,
+        roomId: r.roomId,
+        seq: r.seq,
+        version: r.version,
+        author: r.authorId ? (authors.get(r.authorId) ?? null) : null,
+        clientId: r.clientId,
+        body: r.body,
+        html: r.bodyHtml,
+        replyTo: parent
+          ? { id: parent.id, seq: parent.seq, author: parent.authorId ? (authors.get(parent.authorId) ?? null) : null, excerpt: parent.deletedAt ? '' : parent.body.slice(0, 140) }
+          : null,
+        reactions: emojis.map((emoji) => ({ emoji, userIds: mine.filter((x) => x.emoji === emoji).map((x) => x.userId) })),
+        editedAt: r.editedAt,
+        deletedAt: r.deletedAt,
+        createdAt: r.createdAt,
+      };
+    });
+  }
+
+  /**
+   * Erasure of an account: its messages become "deleted" tombstones (each with a version of its
+   * own, so that clients drop them on their next sync); the rest goes with the
+   * foreign keys. Called by the privacy service inside its transaction.
+   */
+  async eraseAuthor(userId: string): Promise<void> {
+    const { chatMessages: msg, chatRooms: r } = this.#db.t;
+    const rows = await this.#db.q.select({ id: msg.id, roomId: msg.roomId }).from(msg).where(and(eq(msg.authorId, userId), isNull(msg.deletedAt))).orderBy(asc(msg.roomId), asc(msg.seq));
+    const at = new Date();
+    for (const roomId of new Set(rows.map((x) => x.roomId))) {
+      let version = (await this.#lock(roomId)).version;
+      for (const row of rows.filter((x) => x.roomId === roomId)) {
+        version++;
+        await this.#db.w.update(msg).set({ body: '', bodyHtml: '', deletedAt: at, version }).where(eq(msg.id, row.id));
+      }
+      await this.#db.w.update(r).set({ version }).where(eq(r.id, roomId));
+    }
+  }
+}
