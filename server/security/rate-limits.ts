@@ -32,7 +32,7 @@ const POLICIES = {
   'report:account': { points: 30, duration: 3600 },
   // Chat: a burst of quick lines is normal ("on est à l'entrée du marché"), a flood is not.
   'chat:account': { points: 120, duration: 60 },
-  'chat:room': { points: 600, duration: 60 },
+  'chat:room': { points: 1200, duration: 60 },
   'chat-room:account': { points: 30, duration: 3600 },
   'search:ip': { points: 120, duration: 60 },
   // A map view loads 20–60 tiles; panning around a city a few hundred a minute.

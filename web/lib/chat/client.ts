@@ -1,0 +1,286 @@
+// The chat client: what a browser tab (or a test) keeps of its rooms, and the rules that make the
+// chat lose nothing (decision 0016). Framework-free, so that the pages and the tests run the same
+// code.
+//
+//   - Sending: a message gets a client id at once and waits in an outbox (kept in storage, so a
+//     reload or a crash of the tab keeps it); it is sent with an acknowledgement and leaves the
+//     outbox only when the server answers that it is stored. No answer (network gone, phone
+//     asleep, server restarting): it is sent again, with the same client id, on the next
+//     connection; the server stores it once.
+//   - Receiving: each room keeps the version it has seen. A live message one version ahead is
+//     applied; anything further ahead means something was missed, and the room syncs from its
+//     version; on every (re)connection every tracked room syncs before the outbox is resent.
+import type { Socket } from 'socket.io-client';
+
+export interface ChatMessage {
+  id: string;
+  roomId: string;
+  seq: number;
+  version: number;
+  author: { id: string; username: string; displayName: string; avatarUrl: string | null } | null;
+  clientId: string;
+  body: string;
+  html: string;
+  replyTo: { id: string; seq: number; author: { displayName: string } | null; excerpt: string } | null;
+  reactions: { emoji: string; userIds: string[] }[];
+  editedAt: string | null;
+  deletedAt: string | null;
+  createdAt: string;
+}
+
+export interface PendingMessage {
+  clientId: string;
+  roomId: string;
+  body: string;
+  replyTo: string | null;
+  createdAt: string;
+  /** Set when the server refused it for good (too long, no right to post…): shown, not resent. */
+  error: string | null;
+}
+
+interface RoomState {
+  version: number;
+  messages: Map<number, ChatMessage>;
+  syncing: Promise<void> | null;
+  /** A live message arrived during a sync: sync again after it. */
+  again: boolean;
+}
+
+/** The part of Web Storage the client uses (localStorage in a browser, a Map in tests). */
+export interface OutboxStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+type Answer = { ok: boolean; error?: string; message?: string; [k: string]: unknown };
+
+const ACK_TIMEOUT_MS = 10_000;
+/** Refusals that sending again cannot fix. */
+const FINAL_ERRORS = new Set(['invalid_input', 'forbidden', 'not_found', 'payload_too_large', 'unauthenticated']);
+
+export function newClientId(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class ChatClient {
+  readonly #socket: Socket;
+  readonly #rooms = new Map<string, RoomState>();
+  readonly #storage: OutboxStorage | null;
+  readonly #key: string;
+  #outbox: PendingMessage[];
+  #flushing = false;
+  readonly #listeners = new Set<(roomId: string | null) => void>();
+
+  constructor(socket: Socket, opts: { storage?: OutboxStorage | null; userId: string }) {
+    this.#socket = socket;
+    this.#storage = opts.storage ?? null;
+    this.#key = `chat-outbox:${opts.userId}`;
+    this.#outbox = this.#load();
+    socket.on('connect', () => void this.#resume());
+    socket.on('chat:message', (m: ChatMessage) => this.#live(m));
+    if (socket.connected) void this.#resume();
+  }
+
+  /** Called with a room id when that room changed, null when the outbox did. */
+  subscribe(listener: (roomId: string | null) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(roomId: string | null) {
+    for (const l of this.#listeners) l(roomId);
+  }
+
+  #load(): PendingMessage[] {
+    try {
+      const raw = this.#storage?.getItem(this.#key);
+      const list = raw ? (JSON.parse(raw) as PendingMessage[]) : [];
+      return Array.isArray(list) ? list.filter((p) => typeof p?.clientId === 'string' && typeof p.roomId === 'string' && typeof p.body === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  #save() {
+    try {
+      this.#storage?.setItem(this.#key, JSON.stringify(this.#outbox));
+    } catch {
+      // storage full or refused: the outbox still lives in memory
+    }
+  }
+
+  /** Starts following a room from what the page already has (its history and version). */
+  track(roomId: string, version: number, messages: ChatMessage[] = []): void {
+    let state = this.#rooms.get(roomId);
+    if (!state) {
+      state = { version, messages: new Map(), syncing: null, again: false };
+      this.#rooms.set(roomId, state);
+    }
+    for (const m of messages) this.#apply(state, m);
+    if (version > state.version) state.version = version;
+    // Whatever happened between the page's load and now.
+    if (this.#socket.connected) void this.sync(roomId);
+  }
+
+  untrack(roomId: string): void {
+    this.#rooms.delete(roomId);
+  }
+
+  /** The room's messages in order, stored ones first, then those waiting to be sent. */
+  messages(roomId: string): ChatMessage[] {
+    const state = this.#rooms.get(roomId);
+    return state ? [...state.messages.values()].sort((a, b) => a.seq - b.seq) : [];
+  }
+
+  pending(roomId: string): PendingMessage[] {
+    return this.#outbox.filter((p) => p.roomId === roomId);
+  }
+
+  version(roomId: string): number {
+    return this.#rooms.get(roomId)?.version ?? 0;
+  }
+
+  /** Adds older messages (from history pages) without touching the version. */
+  addOlder(roomId: string, messages: ChatMessage[]): void {
+    const state = this.#rooms.get(roomId);
+    if (!state) return;
+    for (const m of messages) this.#apply(state, m);
+    this.#notify(roomId);
+  }
+
+  #apply(state: RoomState, m: ChatMessage): boolean {
+    const known = state.messages.get(m.seq);
+    if (known && known.version >= m.version) return false;
+    state.messages.set(m.seq, m);
+    return true;
+  }
+
+  #live(m: ChatMessage) {
+    const state = this.#rooms.get(m.roomId);
+    if (!state) return;
+    // The sender's own copy leaves the outbox as soon as it is seen stored.
+    if (this.#dropPending(m.roomId, m.clientId, m.author?.id)) this.#notify(null);
+    if (m.version <= state.version) {
+      if (this.#apply(state, m)) this.#notify(m.roomId);
+      return;
+    }
+    if (m.version === state.version + 1 && !state.syncing) {
+      this.#apply(state, m);
+      state.version = m.version;
+      this.#notify(m.roomId);
+      return;
+    }
+    // A gap: something was missed (or a sync is under way): the sync brings it, in order.
+    this.#apply(state, m);
+    this.#notify(m.roomId);
+    void this.sync(m.roomId);
+  }
+
+  #dropPending(roomId: string, clientId: string, _authorId: string | undefined): boolean {
+    const before = this.#outbox.length;
+    this.#outbox = this.#outbox.filter((p) => !(p.roomId === roomId && p.clientId === clientId));
+    if (this.#outbox.length !== before) {
+      this.#save();
+      return true;
+    }
+    return false;
+  }
+
+  /** Brings a room up to date from its version (page after page). */
+  sync(roomId: string): Promise<void> {
+    const state = this.#rooms.get(roomId);
+    if (!state) return Promise.resolve();
+    if (state.syncing) {
+      state.again = true;
+      return state.syncing;
+    }
+    state.syncing = (async () => {
+      try {
+        for (let page = 0; page < 1000; page++) {
+          const answer = (await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:sync', { rooms: [{ roomId, since: state.version }] })) as Answer & {
+            rooms?: { changes: ChatMessage[]; version: number; more: boolean }[];
+          };
+          if (!answer.ok || !answer.rooms?.[0]) break;
+          const r = answer.rooms[0];
+          for (const m of r.changes) this.#apply(state, m);
+          if (r.version > state.version) state.version = r.version;
+          this.#notify(roomId);
+          if (!r.more) {
+            if (!state.again) break;
+            state.again = false;
+          }
+        }
+      } catch {
+        // No answer: the next connection syncs again.
+      } finally {
+        state.syncing = null;
+      }
+    })();
+    return state.syncing;
+  }
+
+  /** Queues a message and sends it; resolves once it is stored (or refused for good). */
+  send(roomId: string, body: string, replyTo: string | null = null): PendingMessage {
+    const pending: PendingMessage = { clientId: newClientId(), roomId, body, replyTo, createdAt: new Date().toISOString(), error: null };
+    this.#outbox.push(pending);
+    this.#save();
+    this.#notify(null);
+    void this.#flush();
+    return pending;
+  }
+
+  /** Gives up a message that was refused (or that the member no longer wants to send). */
+  discard(clientId: string): void {
+    this.#outbox = this.#outbox.filter((p) => p.clientId !== clientId);
+    this.#save();
+    this.#notify(null);
+  }
+
+  /** Every tracked room syncs, then the outbox goes out again, in order. */
+  async #resume() {
+    await Promise.all([...this.#rooms.keys()].map((id) => this.sync(id)));
+    await this.#flush();
+  }
+
+  async #flush() {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      for (;;) {
+        const next = this.#outbox.find((p) => p.error === null);
+        if (!next || !this.#socket.connected) return;
+        let answer: Answer;
+        try {
+          answer = (await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:send', { roomId: next.roomId, clientId: next.clientId, body: next.body, replyTo: next.replyTo })) as Answer;
+        } catch {
+          return; // no answer: kept, sent again on the next connection
+        }
+        if (answer.ok) {
+          const message = answer.message as unknown as ChatMessage;
+          this.#dropPending(next.roomId, next.clientId, undefined);
+          const state = this.#rooms.get(next.roomId);
+          if (state) {
+            this.#apply(state, message);
+            if (message.version === state.version + 1) state.version = message.version;
+            else if (message.version > state.version) void this.sync(next.roomId);
+          }
+          this.#notify(next.roomId);
+          this.#notify(null);
+        } else if (answer.error && FINAL_ERRORS.has(answer.error)) {
+          next.error = typeof answer.message === 'string' ? answer.message : answer.error;
+          this.#save();
+          this.#notify(null);
+        } else {
+          // Rate limited or unavailable: try again a little later.
+          const wait = typeof answer.retryAfter === 'number' ? Math.min(60, answer.retryAfter) * 1000 : 2000;
+          setTimeout(() => void this.#flush(), wait);
+          return;
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+}
