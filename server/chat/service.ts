@@ -643,7 +643,7 @@ export class ChatService {
     // Few messages per room: the page's rows are folded in JavaScript (accents, case) rather than
     // indexed; a room of 100,000 messages reads 5,000 at a time.
     const found: MessageRow[] = [];
-    let before = Number.MAX_SAFE_INTEGER;
+    let before = room.lastSeq + 1;
     for (let pass = 0; pass < 20 && found.length < 50; pass++) {
       const rows = await this.#db.q
         .select()
