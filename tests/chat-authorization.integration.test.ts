@@ -65,7 +65,7 @@ describe.each(dialects)('chat authorization matrix on %s', (dialect) => {
   let admin: Client;
   const rooms = {} as Record<RoomName, { id: string }>;
   /** A message in each room, by its author (someone allowed to post there). */
-  const probes = {} as Record<RoomName, { id: string; author: Viewer }>;
+  const probes = {} as Record<RoomName, { id: string; author: Exclude<Viewer, 'anonymous' | 'admin'> }>;
   let counter = 0;
   const cid = () => `m${dialect}${String(counter++).padStart(10, '0')}`;
 

@@ -306,6 +306,47 @@ describe.each(dialects)('chat on %s', (dialect) => {
     }
   });
 
+  it('notifies members who are not connected: one-to-one messages and mentions, one per room until read', async () => {
+    const fay = await n.signup('fay@example.org', 'Fay');
+    const gus = await n.signup('gus@example.org', 'Gus');
+    await befriend(fay, gus);
+    const room = (await fay.client.post('/api/chat/direct', { userId: gus.user.id })).body;
+    const chatNotes = async (who: Member) => ((await who.client.get('/api/notifications')).body.items as { type: string; text: string; link: string; read: boolean }[]).filter((x) => x.type.startsWith('chat_'));
+    await send(fay, room.id, 'Tu viens samedi ?');
+    await settle();
+    await send(fay, room.id, 'On se retrouve à 10 h');
+    await settle();
+    const notes = await chatNotes(gus);
+    expect(notes).toEqual([expect.objectContaining({ type: 'chat_message', text: 'Fay vous a écrit', link: `/chat/${room.id}`, read: false })]);
+    // One mail for the conversation, without the messages' text.
+    const mail = await n.smtp.waitFor('gus@example.org', (x) => /Fay/.test(x.subject + x.text));
+    expect(mail.text).not.toContain('samedi');
+    await settle();
+    expect(n.smtp.mails.filter((x) => x.to.includes('gus@example.org') && /Fay/.test(x.subject + x.text))).toHaveLength(1);
+    // Reading the room reads its notification; the next message notifies again.
+    await gus.client.put(`/api/chat/rooms/${room.id}/read`, { seq: 2 });
+    expect((await chatNotes(gus))[0].read).toBe(true);
+    await send(fay, room.id, 'Tu es là ?');
+    await settle();
+    expect((await chatNotes(gus)).filter((x) => !x.read)).toHaveLength(1);
+    await gus.client.put(`/api/chat/rooms/${room.id}/read`, { seq: 3 });
+    // Connected: the live message is enough, no notification.
+    const sg = await open(n, gus);
+    try {
+      await send(fay, room.id, 'Parfait');
+      await settle();
+      expect((await chatNotes(gus)).filter((x) => !x.read)).toHaveLength(0);
+    } finally {
+      sg.close();
+    }
+    // A mention in a group room notifies the member mentioned (who may read the room), only.
+    const main = (await ana.client.get(`/api/groups/${group.id}/rooms`)).body.rooms.find((r: { main: boolean }) => r.main);
+    await send(ana, main.id, `@${ben.user.username} peux-tu prendre les tracts ? @${gus.user.username} aussi`);
+    await settle();
+    expect((await chatNotes(ben)).filter((x) => x.type === 'chat_mention' && !x.read)).toEqual([expect.objectContaining({ text: 'Ana vous a mentionné·e dans une conversation', link: `/chat/${main.id}` })]);
+    expect((await chatNotes(gus)).filter((x) => x.type === 'chat_mention')).toEqual([]);
+  });
+
   it('erases the messages of a deleted account, leaving a mark in the others’ history', async () => {
     await befriend(eve, ben);
     const room = (await eve.client.post('/api/chat/direct', { userId: ben.user.id })).body;

@@ -20,6 +20,7 @@ import type { GroupsRepository } from '../groups/repository.ts';
 import type { EventsRepository } from '../events/repository.ts';
 import type { EventAccess } from '../events/access.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
+import type { NotificationService } from '../notifications/service.ts';
 import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
 import { renderMarkdown } from '../posts/markdown.ts';
 import { ChatAccess, type RoomRights, type RoomRow } from './access.ts';
@@ -105,6 +106,7 @@ export class ChatService {
   readonly #eventAccess: EventAccess;
   readonly #limits: RateLimits;
   readonly #bus: EventBus;
+  readonly #notifications: NotificationService;
 
   constructor(d: {
     db: Database;
@@ -115,6 +117,7 @@ export class ChatService {
     eventAccess: EventAccess;
     limits: RateLimits;
     bus: EventBus;
+    notifications: NotificationService;
   }) {
     this.#db = d.db;
     this.#accounts = d.accounts;
@@ -124,6 +127,7 @@ export class ChatService {
     this.#eventAccess = d.eventAccess;
     this.#limits = d.limits;
     this.#bus = d.bus;
+    this.#notifications = d.notifications;
     this.#access = new ChatAccess({ db: d.db, friends: d.friends, groups: d.groups, events: d.events, eventAccess: d.eventAccess });
   }
 
@@ -669,9 +673,36 @@ export class ChatService {
     const seq = Math.min(v.seq, room.lastSeq);
     await this.#db.tx(() => this.#setRead(room.id, a.userId, seq));
     const readSeq = await this.#readSeq(room.id, a.userId);
+    if (readSeq >= room.lastSeq) await this.#notifications.readChatRoom(a.userId, room.id);
     const total = await this.unreadTotal(a.userId);
     this.#bus.emit('chat.read', { userId: a.userId, roomId: room.id, readSeq, total });
     return { readSeq, unread: await this.#unread(room.id, a.userId, readSeq), total };
+  }
+
+  /**
+   * After a new message: the other member of a direct room, and the members mentioned who may read
+   * the room, are notified if none of their devices is connected (`connected`, from the sockets).
+   * The notification centre sends one per room until it is read (in-app, and mail per preferences).
+   */
+  async notifyAbsent(message: MessageView, connected: (userId: string) => Promise<boolean>): Promise<void> {
+    if (!message.author || message.deletedAt) return;
+    const authorId = message.author.id;
+    const { chatRooms: r, chatMembers: m } = this.#db.t;
+    const room = (await this.#db.q.select().from(r).where(eq(r.id, message.roomId)))[0];
+    if (!room) return;
+    const targets = new Map<string, 'chat_message' | 'chat_mention'>();
+    for (const name of renderMarkdown(message.body).mentions.filter((x) => !x.includes('@')).slice(0, 20)) {
+      const user = await this.#accounts.userByUsername(name);
+      if (user && user.id !== authorId && (await this.#access.rights(user.id, room)).read) targets.set(user.id, 'chat_mention');
+    }
+    if (room.kind === 'direct') {
+      const other = (await this.#db.q.select({ u: m.userId }).from(m).where(and(eq(m.roomId, room.id), ne(m.userId, authorId))))[0]?.u;
+      if (other && (await this.#access.rights(other, room)).read) targets.set(other, 'chat_message');
+    }
+    for (const [userId, type] of targets) {
+      if (await connected(userId)) continue;
+      await this.#notifications.notify({ userId, type, actorId: authorId, chatRoomId: room.id });
+    }
   }
 
   async #setRead(roomId: string, userId: string, seq: number): Promise<void> {

@@ -437,6 +437,8 @@ export const notifications = sqliteTable(
     commentId: text('comment_id').references(() => comments.id, { onDelete: 'cascade' }),
     groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
     eventId: text('event_id').references(() => events.id, { onDelete: 'cascade' }),
+    /** Chat notifications: one unread per room and type at most (batched until read). */
+    chatRoomId: text('chat_room_id').references(() => chatRooms.id, { onDelete: 'cascade' }),
     createdAt: ts('created_at').notNull(),
     readAt: ts('read_at'),
     emailState: text('email_state', { enum: ['none', 'digest', 'sent'] }).notNull().default('none'),

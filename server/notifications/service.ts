@@ -39,6 +39,8 @@ export const NOTIFICATION_TYPES = [
   'event_postponed',
   'event_cancelled',
   'event_reminder',
+  'chat_message',
+  'chat_mention',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -68,6 +70,9 @@ export const DEFAULT_CHANNEL: Record<NotificationType, Channel> = {
   event_postponed: 'email_instant',
   event_cancelled: 'email_instant',
   event_reminder: 'email_instant',
+  // One mail per conversation until the member reads it (notify coalesces), not one per line.
+  chat_message: 'email_instant',
+  chat_mention: 'email_instant',
 };
 
 /**
@@ -89,6 +94,12 @@ export interface NewNotification {
   commentId?: string | null;
   groupId?: string | null;
   eventId?: string | null;
+  chatRoomId?: string | null;
+}
+
+/** Whether the recipient may still read a chat room (supplied by the chat domain). */
+export interface ChatNotificationHooks {
+  readable(userId: string, roomId: string): Promise<boolean>;
 }
 
 export interface NotificationView {
@@ -118,6 +129,7 @@ export class NotificationService {
   readonly #events: EventBus;
   readonly #publicUrl: URL;
   #eventHooks: EventNotificationHooks | null = null;
+  #chatHooks: ChatNotificationHooks | null = null;
 
   constructor(d: { db: Database; friends: FriendsRepository; audience: AudienceRules; mail: MailService; events: EventBus; publicUrl: URL }) {
     this.#db = d.db;
@@ -131,6 +143,24 @@ export class NotificationService {
   /** Plugs in the events domain (see EventNotificationHooks). */
   setEventHooks(hooks: EventNotificationHooks): void {
     this.#eventHooks = hooks;
+  }
+
+  /** Plugs in the chat domain (see ChatNotificationHooks). */
+  setChatHooks(hooks: ChatNotificationHooks): void {
+    this.#chatHooks = hooks;
+  }
+
+  /** The member read a chat room: its notifications are read too (the next message notifies again). */
+  async readChatRoom(userId: string, roomId: string): Promise<void> {
+    const { notifications: n } = this.#db.t;
+    const done = await this.#db.tx(() =>
+      this.#db.w
+        .update(n)
+        .set({ readAt: new Date() })
+        .where(and(eq(n.userId, userId), eq(n.chatRoomId, roomId), isNull(n.readAt)))
+        .returning({ id: n.id }),
+    );
+    if (done.length) this.#events.emit('notification.created', { userId });
   }
 
   async #channel(userId: string, type: NotificationType): Promise<Channel> {
@@ -147,6 +177,15 @@ export class NotificationService {
     if (channel === 'off') return;
     const id = newId();
     const { notifications } = this.#db.t;
+    // Chat: while a notification about the room is unread, later messages add nothing to it.
+    if (n.chatRoomId) {
+      const open = await this.#db.q
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(and(eq(notifications.userId, n.userId), eq(notifications.type, n.type), eq(notifications.chatRoomId, n.chatRoomId), isNull(notifications.readAt)))
+        .limit(1);
+      if (open.length) return;
+    }
     await this.#db.tx(async () => {
       await this.#db.w.insert(notifications).values({
         id,
@@ -157,6 +196,7 @@ export class NotificationService {
         commentId: n.commentId ?? null,
         groupId: n.groupId ?? null,
         eventId: n.eventId ?? null,
+        chatRoomId: n.chatRoomId ?? null,
         createdAt: new Date(),
         emailState: channel === 'email_digest' ? 'digest' : 'none',
       });
@@ -244,12 +284,14 @@ export class NotificationService {
         if (!visible) continue;
       }
       if (r.n.eventId && (!this.#eventHooks || !(await this.#eventHooks.visible(r.n.userId, r.n.eventId)))) continue;
+      if (r.n.chatRoomId && (!this.#chatHooks || !(await this.#chatHooks.readable(r.n.userId, r.n.chatRoomId)))) continue;
       const actor = r.actor?.id ? memberSummary(r.actor) : null;
       const type = r.n.type as NotificationType;
       const when = r.n.eventId && this.#eventHooks ? await this.#eventHooks.when(r.n.eventId, locale ?? 'fr') : '';
       const params = { name: actor?.displayName ?? '?', group: r.groupName ?? '', event: r.eventTitle ?? '', when };
-      const link =
-        r.n.eventId
+      const link = r.n.chatRoomId
+        ? `/chat/${r.n.chatRoomId}`
+        : r.n.eventId
           ? type === 'event_join_request'
             ? `/events/${r.n.eventId}/manage`
             : `/events/${r.n.eventId}`
