@@ -137,7 +137,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     instanceName: async () => (await instance.view('fr')).name,
     onError: (error) => eventsLog.warn('events queue: {error}', { error }),
   });
-  const chat = new ChatService({ db, accounts: repo, friends: friendsRepo, groups: groupsRepo, events: eventsDomain.repo, eventAccess: eventsDomain.access, limits, bus: events, notifications });
+  const chat = new ChatService({ db, accounts: repo, friends: friendsRepo, groups: groupsRepo, events: eventsDomain.repo, eventAccess: eventsDomain.access, limits, bus: events, notifications, media, uploadLimitBytes: config.uploadLimitBytes });
   privacy.addEraser((userId) => chat.eraseAuthor(userId));
   notifications.setChatHooks({ readable: (userId, roomId) => chat.canRead(userId, roomId) });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress });

@@ -9,6 +9,16 @@ import { dialects } from '../../tests/helpers/db.ts';
 import { startTestNode, type TestNode } from '../../tests/helpers/node.ts';
 import type { Client } from '../../tests/helpers/client.ts';
 import { eventInput } from '../../tests/helpers/events.ts';
+import sharp from 'sharp';
+
+/** A form with files, as a browser sends it. */
+async function multipart(client: Client, path: string, fields: Record<string, string>, files: { field: string; bytes: Buffer; type: string }[]) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const f of files) form.append(f.field, new Blob([new Uint8Array(f.bytes)], { type: f.type }), `${f.field}.${f.type.split('/')[1]}`);
+  const req = new Request('http://localhost/', { method: 'POST', body: form });
+  return client.request('POST', path, new Uint8Array(await req.arrayBuffer()), { 'content-type': req.headers.get('content-type')! });
+}
 
 type Member = { client: Client; user: { id: string; username: string } };
 type Message = { id: string; seq: number; version: number; body: string; html: string; clientId: string; deletedAt: string | null; editedAt: string | null; reactions: { emoji: string; userIds: string[] }[]; author: { id: string } | null };
@@ -306,6 +316,33 @@ describe.each(dialects)('chat on %s', (dialect) => {
     }
   });
 
+  it('sends pictures with a message (re-encoded, stored once), refuses too many or broken ones, deletes them with it', async () => {
+    const room = (await ana.client.post('/api/chat/direct', { userId: ben.user.id })).body;
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c00' } })
+      .jpeg()
+      .withExif({ IFD0: { Copyright: 'secret' } })
+      .toBuffer();
+    const clientId = cid();
+    const sent = await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId, body: '' }, [{ field: 'image0', bytes: jpeg, type: 'image/jpeg' }]);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    expect(sent.body.message.images).toEqual([{ url: expect.stringMatching(/^\/media\/chat\/[a-z0-9]{16}\.webp$/), width: 64, height: 48 }]);
+    const file = await fetch(new URL(sent.body.message.images[0].url, n.url));
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toContain('image/webp');
+    expect(Buffer.from(await file.arrayBuffer()).includes(Buffer.from('secret'))).toBe(false);
+    // The retry is the same message, with the same picture (no second file).
+    const again = await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId, body: '' }, [{ field: 'image0', bytes: jpeg, type: 'image/jpeg' }]);
+    expect(again.status).toBe(200);
+    expect(again.body.message.images).toEqual(sent.body.message.images);
+    const five = Array.from({ length: 5 }, (_, i) => ({ field: `image${i}`, bytes: jpeg, type: 'image/jpeg' }));
+    expect((await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: 'trop' }, five)).status).toBe(400);
+    const broken = await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: 'cassée' }, [{ field: 'image0', bytes: Buffer.from('pas une image'), type: 'image/png' }]);
+    expect([400, 415]).toContain(broken.status);
+    expect((await ana.client.post(`/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: '' })).body.fields.body).toBe('Écrivez un message.');
+    expect((await ana.client.delete(`/api/chat/messages/${sent.body.message.id}`)).body.images).toEqual([]);
+    expect((await fetch(new URL(sent.body.message.images[0].url, n.url))).status).toBe(404);
+  });
+
   it('notifies members who are not connected: one-to-one messages and mentions, one per room until read', async () => {
     const fay = await n.signup('fay@example.org', 'Fay');
     const gus = await n.signup('gus@example.org', 'Gus');
@@ -351,11 +388,15 @@ describe.each(dialects)('chat on %s', (dialect) => {
     await befriend(eve, ben);
     const room = (await eve.client.post('/api/chat/direct', { userId: ben.user.id })).body;
     await send(eve, room.id, 'mon adresse est 3 rue X');
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00c' } }).png().toBuffer();
+    const photo = (await multipart(eve.client, `/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: 'ma rue' }, [{ field: 'image0', bytes: png, type: 'image/png' }])).body.message;
     const export_ = (await eve.client.get('/api/me/export?format=json')).body;
     expect(export_.chatMessages.map((m: { text: string }) => m.text)).toContain('mon adresse est 3 rue X');
     expect((await eve.client.delete('/api/me', { confirm: eve.user.username })).status).toBe(204);
     const left = (await ben.client.get(`/api/chat/rooms/${room.id}/messages`)).body.messages;
-    expect(left).toHaveLength(1);
+    expect(left).toHaveLength(2);
+    expect(left[1]).toMatchObject({ body: '', images: [] });
+    expect((await fetch(new URL(photo.images[0].url, n.url))).status).toBe(404);
     expect(left[0]).toMatchObject({ body: '', html: '', author: null });
     expect(left[0].deletedAt).not.toBeNull();
     expect((await ben.client.get(`/api/chat/rooms/${room.id}`)).body.rights).toMatchObject({ read: true, post: false });

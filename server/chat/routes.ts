@@ -2,9 +2,11 @@
 // clients without a socket (long history pages, search, tests) and for the pages' first render.
 import { Router } from 'express';
 import { route } from '../http/api-kit.ts';
-import type { ChatService } from './service.ts';
+import { fail } from '../errors.ts';
+import { readMultipart } from '../http/multipart.ts';
+import { MAX_MESSAGE_IMAGES, type ChatService } from './service.ts';
 
-export function chatRoutes(d: { chat: ChatService }): Router {
+export function chatRoutes(d: { chat: ChatService; uploadLimitBytes: number }): Router {
   const r = Router();
   const c = d.chat;
   route(r, 'get', '/chat/rooms', ({ actor }) => c.rooms(actor));
@@ -18,8 +20,17 @@ export function chatRoutes(d: { chat: ChatService }): Router {
   route(r, 'get', '/chat/rooms/:id/messages', ({ actor, params, query }) =>
     query.since !== undefined ? c.sync(actor, params.id, query.since) : c.history(actor, params.id, query),
   );
-  route(r, 'post', '/chat/rooms/:id/messages', async ({ actor, params, body, res }) => {
-    const sent = await c.send(actor, params.id, body);
+  // A message with pictures comes as multipart/form-data (clientId, body, replyTo, image0…image3).
+  route(r, 'post', '/chat/rooms/:id/messages', async ({ actor, params, body, req, res }) => {
+    let fields: unknown = body;
+    let images: Buffer[] = [];
+    if (/^multipart\/form-data/.test(req.get('content-type') ?? '')) {
+      const form = await readMultipart(req, { maxFiles: MAX_MESSAGE_IMAGES, maxFileBytes: d.uploadLimitBytes, maxTotalBytes: MAX_MESSAGE_IMAGES * d.uploadLimitBytes });
+      if (form.files.some((f) => !/^image\d$/.test(f.field))) throw fail.invalid({ images: 'validation.invalid' });
+      fields = form.fields;
+      images = form.files.map((f) => f.bytes);
+    }
+    const sent = await c.send(actor, params.id, fields, images);
     res.status(sent.duplicate ? 200 : 201).json(sent); // a retry answers 200 with the stored message
   });
   route(r, 'get', '/chat/rooms/:id/search', ({ actor, params, query }) => c.search(actor, params.id, query));

@@ -21,6 +21,8 @@ import type { EventsRepository } from '../events/repository.ts';
 import type { EventAccess } from '../events/access.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
 import type { NotificationService } from '../notifications/service.ts';
+import type { MediaStore } from '../media/store.ts';
+import { processPostImage } from '../media/images.ts';
 import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
 import { renderMarkdown } from '../posts/markdown.ts';
 import { ChatAccess, type RoomRights, type RoomRow } from './access.ts';
@@ -36,12 +38,14 @@ export const MAX_CHANNELS = 30;
 /** Most changes one sync returns; the client asks again from the version it got. */
 export const SYNC_LIMIT = 200;
 export const HISTORY_LIMIT = 50;
+/** Pictures one message may carry. */
+export const MAX_MESSAGE_IMAGES = 4;
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '✊', '🎉', '👀'] as const;
 
 const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
 const sendSchema = z.object({
   clientId: z.string({ error: 'chat.client_id_invalid' }).regex(/^[A-Za-z0-9_-]{8,64}$/, 'chat.client_id_invalid'),
-  body: text(MAX_MESSAGE_LENGTH, 'chat.message_too_long').pipe(z.string().min(1, 'chat.message_empty')),
+  body: text(MAX_MESSAGE_LENGTH, 'chat.message_too_long').default(''),
   replyTo: z.string().max(64).nullish(),
 });
 const editSchema = z.object({ body: text(MAX_MESSAGE_LENGTH, 'chat.message_too_long').pipe(z.string().min(1, 'chat.message_empty')) });
@@ -73,6 +77,7 @@ export interface MessageView {
   html: string;
   replyTo: { id: string; seq: number; author: MemberSummary | null; excerpt: string } | null;
   reactions: { emoji: string; userIds: string[] }[];
+  images: { url: string; width: number; height: number }[];
   editedAt: Date | null;
   deletedAt: Date | null;
   createdAt: Date;
@@ -107,6 +112,8 @@ export class ChatService {
   readonly #limits: RateLimits;
   readonly #bus: EventBus;
   readonly #notifications: NotificationService;
+  readonly #media: MediaStore;
+  readonly #uploadLimit: number;
 
   constructor(d: {
     db: Database;
@@ -118,6 +125,8 @@ export class ChatService {
     limits: RateLimits;
     bus: EventBus;
     notifications: NotificationService;
+    media: MediaStore;
+    uploadLimitBytes: number;
   }) {
     this.#db = d.db;
     this.#accounts = d.accounts;
@@ -128,6 +137,8 @@ export class ChatService {
     this.#limits = d.limits;
     this.#bus = d.bus;
     this.#notifications = d.notifications;
+    this.#media = d.media;
+    this.#uploadLimit = d.uploadLimitBytes;
     this.#access = new ChatAccess({ db: d.db, friends: d.friends, groups: d.groups, events: d.events, eventAccess: d.eventAccess });
   }
 
@@ -476,7 +487,7 @@ export class ChatService {
    * Stores a message and returns it; the same client id again returns the stored message
    * (`duplicate`), so a client may resend until it gets an answer.
    */
-  async send(actor: Actor | null, roomId: unknown, input: unknown): Promise<{ message: MessageView; duplicate: boolean }> {
+  async send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[] = []): Promise<{ message: MessageView; duplicate: boolean }> {
     const { a, room, rights } = await this.#readable(actor, roomId);
     const v = parse(sendSchema, input);
     const { chatMessages: msg, chatRooms: r } = this.#db.t;
@@ -484,6 +495,9 @@ export class ChatService {
     const again = await stored();
     if (again) return { message: (await this.#views([again]))[0], duplicate: true };
     if (!rights.post) throw fail.forbidden(room.readOnly ? 'chat.read_only' : 'chat.not_allowed');
+    if (!v.body && !images.length) throw fail.invalid({ body: 'chat.message_empty' });
+    if (images.length > MAX_MESSAGE_IMAGES) throw fail.invalid({ images: ['chat.too_many_images', { max: MAX_MESSAGE_IMAGES }] });
+    for (const bytes of images) if (bytes.length > this.#uploadLimit) throw fail.tooLarge('avatar.too_large', { mb: Math.round(this.#uploadLimit / 1048576) });
     await this.#limits.consume(['chat:account', a.userId], ['chat:room', room.id]);
     let replyTo: string | null = null;
     if (v.replyTo) {
@@ -491,7 +505,17 @@ export class ChatService {
       if (!parent) throw fail.invalid({ replyTo: 'chat.message_unknown' });
       replyTo = parent.id;
     }
-    const html = await this.#render(v.body);
+    const html = v.body ? await this.#render(v.body) : '';
+    // Pictures are re-encoded (no metadata, no GPS position) and stored before the transaction;
+    // if it fails, or a racing retry wins, they are removed.
+    const pictures: { key: string; width: number; height: number }[] = [];
+    if (images.length) {
+      await this.#limits.consume(['upload:account', a.userId]);
+      const processed = [];
+      for (const bytes of images) processed.push(await processPostImage(bytes));
+      for (const img of processed) pictures.push({ key: await this.#media.put('chat', 'webp', img.bytes), width: img.width, height: img.height });
+    }
+    const { chatImages: ci } = this.#db.t;
     const now = new Date();
     const row = await this.#db.tx(async () => {
       const current = await this.#lock(room.id);
@@ -506,11 +530,16 @@ export class ChatService {
           .values({ id: newId(), roomId: room.id, seq, version, authorId: a.userId, clientId: v.clientId, body: v.body, bodyHtml: html, replyToId: replyTo, createdAt: now })
           .returning()
       )[0];
+      if (pictures.length) await this.#db.w.insert(ci).values(pictures.map((p, i) => ({ id: newId(), messageId: inserted.id, mediaKey: p.key, width: p.width, height: p.height, position: i })));
       await this.#db.w.update(r).set({ lastSeq: seq, version, lastMessageAt: now }).where(eq(r.id, room.id));
       // The sender has read their own message.
       await this.#setRead(room.id, a.userId, seq);
       return { row: inserted, duplicate: false };
+    }).catch(async (e: unknown) => {
+      for (const p of pictures) await this.#media.delete(p.key);
+      throw e;
     });
+    if (row.duplicate) for (const p of pictures) await this.#media.delete(p.key);
     const message = (await this.#views([row.row]))[0];
     if (!row.duplicate) this.#bus.emit('chat.message', { roomId: room.id, message, created: true });
     return { message, duplicate: row.duplicate };
@@ -578,11 +607,15 @@ export class ChatService {
     const { a, row, room, rights } = await this.#ownMessage(actor, messageId);
     if (row.authorId !== a.userId && !rights.moderate) throw fail.forbidden('chat.not_author');
     if (row.deletedAt) return (await this.#views([row]))[0];
-    const { chatMessages: msg, chatReactions: re } = this.#db.t;
-    return this.#change(room.id, row.id, async () => {
+    const { chatMessages: msg, chatReactions: re, chatImages: ci } = this.#db.t;
+    const files = (await this.#db.q.select({ key: ci.mediaKey }).from(ci).where(eq(ci.messageId, row.id))).map((x) => x.key);
+    const view = await this.#change(room.id, row.id, async () => {
       await this.#db.w.update(msg).set({ body: '', bodyHtml: '', deletedAt: new Date() }).where(eq(msg.id, row.id));
       await this.#db.w.delete(re).where(eq(re.messageId, row.id));
+      await this.#db.w.delete(ci).where(eq(ci.messageId, row.id));
     });
+    for (const key of files) await this.#media.delete(key);
+    return view;
   }
 
   async react(actor: Actor | null, messageId: unknown, input: unknown): Promise<MessageView> {
@@ -726,6 +759,12 @@ export class ChatService {
       .from(re)
       .where(inArray(re.messageId, rows.map((r) => r.id)))
       .orderBy(asc(re.createdAt));
+    const { chatImages: ci } = this.#db.t;
+    const pictures = await this.#db.q
+      .select()
+      .from(ci)
+      .where(inArray(ci.messageId, rows.map((r) => r.id)))
+      .orderBy(asc(ci.position));
     const byParent = new Map(parents.map((p) => [p.id, p]));
     return rows.map((r) => {
       const parent = r.replyToId ? byParent.get(r.replyToId) : undefined;
@@ -744,6 +783,7 @@ export class ChatService {
           ? { id: parent.id, seq: parent.seq, author: parent.authorId ? (authors.get(parent.authorId) ?? null) : null, excerpt: parent.deletedAt ? '' : parent.body.slice(0, 140) }
           : null,
         reactions: emojis.map((emoji) => ({ emoji, userIds: mine.filter((x) => x.emoji === emoji).map((x) => x.userId) })),
+        images: pictures.filter((p) => p.messageId === r.id).map((p) => ({ url: `/media/${p.mediaKey}`, width: p.width, height: p.height })),
         editedAt: r.editedAt,
         deletedAt: r.deletedAt,
         createdAt: r.createdAt,
@@ -756,8 +796,12 @@ export class ChatService {
    * own, so that clients drop them on their next sync); the rest goes with the
    * foreign keys. Called by the privacy service inside its transaction.
    */
-  async eraseAuthor(userId: string): Promise<void> {
-    const { chatMessages: msg, chatRooms: r } = this.#db.t;
+  async eraseAuthor(userId: string): Promise<string[]> {
+    const { chatMessages: msg, chatRooms: r, chatImages: ci } = this.#db.t;
+    const files = (
+      await this.#db.q.select({ key: ci.mediaKey }).from(ci).innerJoin(msg, eq(msg.id, ci.messageId)).where(eq(msg.authorId, userId))
+    ).map((x) => x.key);
+    await this.#db.w.delete(ci).where(inArray(ci.messageId, this.#db.q.select({ id: msg.id }).from(msg).where(eq(msg.authorId, userId))));
     const rows = await this.#db.q.select({ id: msg.id, roomId: msg.roomId }).from(msg).where(and(eq(msg.authorId, userId), isNull(msg.deletedAt))).orderBy(asc(msg.roomId), asc(msg.seq));
     const at = new Date();
     for (const roomId of new Set(rows.map((x) => x.roomId))) {
@@ -768,5 +812,6 @@ export class ChatService {
       }
       await this.#db.w.update(r).set({ version }).where(eq(r.id, roomId));
     }
+    return files;
   }
 }

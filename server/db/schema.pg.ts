@@ -764,3 +764,19 @@ export const chatReactions = pgTable(
   },
   (t) => [primaryKey({ name: 'chat_reactions_pk', columns: [t.messageId, t.userId, t.emoji] }), index('chat_reactions_user_idx').on(t.userId)],
 );
+
+/** Pictures sent in chat messages (re-encoded WebP without metadata: no GPS position leaks). */
+export const chatImages = pgTable(
+  'chat_images',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => chatMessages.id, { onDelete: 'cascade' }),
+    mediaKey: text('media_key').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [index('chat_images_message_idx').on(t.messageId, t.position)],
+);

@@ -65,7 +65,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   api.use(notificationRoutes({ notifications: s.notifications }));
   api.use(searchRoutes({ search: s.search }));
   api.use(eventRoutes({ services: s, uploadLimitBytes: config.uploadLimitBytes }));
-  api.use(chatRoutes({ chat: s.chat }));
+  api.use(chatRoutes({ chat: s.chat, uploadLimitBytes: config.uploadLimitBytes }));
   api.use((_req, _res, next) => next(new AppError('not_found')));
   app.use('/api', api);
 

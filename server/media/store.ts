@@ -4,9 +4,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newId } from '../accounts/secrets.ts';
 
-const FOLDERS = ['avatars', 'posts', 'groups', 'events', 'reports'] as const;
+const FOLDERS = ['avatars', 'posts', 'groups', 'events', 'reports', 'chat'] as const;
 export type MediaFolder = (typeof FOLDERS)[number];
-const KEY_RE = /^(avatars|posts|groups|events|reports)\/[a-z0-9]{16}\.(webp)$/;
+const KEY_RE = /^(avatars|posts|groups|events|reports|chat)\/[a-z0-9]{16}\.(webp)$/;
 
 export class MediaStore {
   readonly root: string;

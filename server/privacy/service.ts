@@ -49,6 +49,7 @@ export const PERSONAL_DATA = {
   chat_reads: 'how far the member read each conversation — deleted',
   chat_messages: "messages written — their text is erased (a \"deleted message\" mark stays in the others' history)",
   chat_reactions: 'reactions given to messages — deleted',
+  chat_images: 'pictures sent in messages — deleted (files too)',
 } as const;
 
 /** Tables without personal data of local members (or with a retention rule of their own). */
@@ -91,7 +92,8 @@ export class PrivacyService {
   readonly #media: MediaStore;
   readonly #events: EventBus;
   readonly #groups: GroupsRepository;
-  readonly #erasers: ((userId: string) => Promise<void>)[] = [];
+  /** Each returns the media files to delete once the erasure committed. */
+  readonly #erasers: ((userId: string) => Promise<string[] | void>)[] = [];
 
   constructor(deps: { db: Database; repo: AccountsRepository; sessions: SessionService; media: MediaStore; events: EventBus; groups: GroupsRepository }) {
     this.#db = deps.db;
@@ -103,7 +105,7 @@ export class PrivacyService {
   }
 
   /** Other domains' erasure steps, run in the deletion's transaction before the account goes. */
-  addEraser(eraser: (userId: string) => Promise<void>): void {
+  addEraser(eraser: (userId: string) => Promise<string[] | void>): void {
     this.#erasers.push(eraser);
   }
 
@@ -381,7 +383,7 @@ export class PrivacyService {
       // The rest follows the account by foreign-key cascade: sessions, posts (with their
       // comments, likes, pictures, mentions, hashtags), likes, friendships, requests, blocks,
       // join requests, invitations, follows, notifications and preferences.
-      for (const erase of this.#erasers) await erase(user.id);
+      for (const erase of this.#erasers) files.push(...((await erase(user.id)) ?? []));
       await this.#repo.deleteUser(user.id);
     });
     for (const key of files) await this.#media.delete(key);

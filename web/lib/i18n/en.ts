@@ -502,6 +502,7 @@ export const en: Record<keyof typeof fr, string> = {
   'notification.reply': '{name} replied to your comment',
   'notification.like': '{name} likes your post',
   'notification.mention': '{name} mentioned you',
+  'chat.too_many_images': '{max} pictures at most per message.',
   'notification.chat_message': '{name} sent you a message',
   'notification.chat_mention': '{name} mentioned you in a conversation',
   'notification.group_join_request': '{name} asks to join {group}',
