@@ -282,6 +282,15 @@ describe.each(dialects)('chat on %s', (dialect) => {
       expect(read).toMatchObject({ ok: true, readSeq: sent.message.seq, unread: 0 });
       const page = await call(sb, 'chat:history', { roomId: room.id, limit: 2 });
       expect(page.messages.map((m: Message) => m.seq)).toEqual([sent.message.seq - 1, sent.message.seq]);
+      // Presence: friends only, never stored.
+      expect((await call(sa, 'chat:presence', {})).online).toEqual([ben.user.id]);
+      expect((await call(sb, 'chat:presence', {})).online).toEqual([ana.user.id]);
+      const dan_ = await open(n, dan);
+      expect((await call(dan_, 'chat:presence', {})).online).toEqual([]);
+      dan_.close();
+      const gone = new Promise((resolve) => sa.on('chat:presence', (p: unknown) => resolve(p)));
+      sb.close();
+      expect(await gone).toEqual({ userId: ben.user.id, online: false });
     } finally {
       sa.close();
       sb.close();

@@ -8,6 +8,7 @@
 //   chat:edit    { messageId, body }   chat:delete { messageId }   chat:react { messageId, emoji, on }
 //   chat:read    { roomId, seq }                      → { ok, readSeq, unread, total }
 //   chat:typing  { roomId }                           (no answer; relayed as a volatile event)
+//   chat:presence {}                                  → { ok, online: [friend ids connected now] }
 // Server → client: `chat:message` (a new or changed message: the room's next version),
 // `chat:typing` { roomId, userId }, `chat:unread` { total, roomId, readSeq }, `chat:rooms` (the
 // list changed: ask again). A socket is in the socket.io room `chat:<id>` of every room its
@@ -79,7 +80,26 @@ export function chatSocketHandlers(io: Server, d: { chat: ChatService; bus: Even
       if (typeof roomId !== 'string' || !socket.rooms.has(chatRoom(roomId))) return;
       socket.to(chatRoom(roomId)).volatile.emit('chat:typing', { roomId, userId: actor.userId });
     });
+    handle(socket, 'chat:presence', async (a) => {
+      // Which of my friends have a device connected now (on any process). Never stored.
+      const friends = await chat.friendIds(a.userId);
+      if (!friends.length) return { online: [] };
+      const sockets = await io.in(friends.map(userRoom)).fetchSockets();
+      const online = new Set(sockets.map((s) => (s.data as { actor?: Actor }).actor?.userId).filter((u): u is string => Boolean(u)));
+      return { online: friends.filter((f) => online.has(f)) };
+    });
+    socket.on('disconnect', async () => {
+      try {
+        if ((await io.in(userRoom(actor.userId)).fetchSockets()).length) return;
+        const friends = await chat.friendIds(actor.userId);
+        if (friends.length) io.to(friends.map(userRoom)).volatile.emit('chat:presence', { userId: actor.userId, online: false });
+      } catch {
+        // presence is best effort
+      }
+    });
     try {
+      const friends = await chat.friendIds(actor.userId);
+      if (friends.length) io.to(friends.map(userRoom)).volatile.emit('chat:presence', { userId: actor.userId, online: true });
       const ids = await chat.readableRoomIds(actor.userId);
       if (socket.connected && ids.length) await socket.join(ids.map(chatRoom));
       if (socket.connected) socket.emit('chat:ready', { rooms: ids.length, unread: await chat.unreadTotal(actor.userId) });

@@ -382,6 +382,11 @@ export class ChatService {
 
   // Facts for the socket layer (which sockets join or leave which rooms).
 
+  /** Friends, who see each other's presence (and nobody else does). */
+  async friendIds(userId: string): Promise<string[]> {
+    return this.#friends.friendIds(userId);
+  }
+
   async groupMemberIds(groupId: string): Promise<string[]> {
     const { groupMembers: gm } = this.#db.t;
     return (await this.#db.q.select({ u: gm.userId }).from(gm).where(eq(gm.groupId, groupId))).map((x) => x.u);
