@@ -47,7 +47,19 @@ const until = async (check: () => boolean, ms = 3000) => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
-const settle = () => new Promise((r) => setTimeout(r, 150));
+const settle = () => new Promise((r) => setTimeout(r, 300));
+/** Retries an assertion until it holds (work that follows a commit, like notifications). */
+const eventually = async (check: () => Promise<void>, ms = 5000) => {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+};
 
 describe.each(dialects)('chat on %s', (dialect) => {
   let n: TestNode;
@@ -358,23 +370,22 @@ describe.each(dialects)('chat on %s', (dialect) => {
     await befriend(fay, gus);
     const room = (await fay.client.post('/api/chat/direct', { userId: gus.user.id })).body;
     const chatNotes = async (who: Member) => ((await who.client.get('/api/notifications')).body.items as { type: string; text: string; link: string; read: boolean }[]).filter((x) => x.type.startsWith('chat_'));
-    await send(fay, room.id, 'Tu viens samedi ?');
-    await settle();
-    await send(fay, room.id, 'On se retrouve à 10 h');
-    await settle();
-    const notes = await chatNotes(gus);
-    expect(notes).toEqual([expect.objectContaining({ type: 'chat_message', text: 'Fay vous a écrit', link: `/chat/${room.id}`, read: false })]);
+    // Two quick lines: one notification, one mail.
+    await Promise.all([send(fay, room.id, 'Tu viens samedi ?'), send(fay, room.id, 'On se retrouve à 10 h')]);
+    await eventually(async () => {
+      expect(await chatNotes(gus)).toEqual([expect.objectContaining({ type: 'chat_message', text: 'Fay vous a écrit', link: `/chat/${room.id}`, read: false })]);
+    });
     // One mail for the conversation, without the messages' text.
     const mail = await n.smtp.waitFor('gus@example.org', (x) => /Fay/.test(x.subject + x.text));
     expect(mail.text).not.toContain('samedi');
     await settle();
     expect(n.smtp.mails.filter((x) => x.to.includes('gus@example.org') && /Fay/.test(x.subject + x.text))).toHaveLength(1);
+    expect(await chatNotes(gus)).toHaveLength(1);
     // Reading the room reads its notification; the next message notifies again.
     await gus.client.put(`/api/chat/rooms/${room.id}/read`, { seq: 2 });
     expect((await chatNotes(gus))[0].read).toBe(true);
     await send(fay, room.id, 'Tu es là ?');
-    await settle();
-    expect((await chatNotes(gus)).filter((x) => !x.read)).toHaveLength(1);
+    await eventually(async () => expect((await chatNotes(gus)).filter((x) => !x.read)).toHaveLength(1));
     await gus.client.put(`/api/chat/rooms/${room.id}/read`, { seq: 3 });
     // Connected: the live message is enough, no notification.
     const sg = await open(n, gus);
@@ -388,8 +399,9 @@ describe.each(dialects)('chat on %s', (dialect) => {
     // A mention in a group room notifies the member mentioned (who may read the room), only.
     const main = (await ana.client.get(`/api/groups/${group.id}/rooms`)).body.rooms.find((r: { main: boolean }) => r.main);
     await send(ana, main.id, `@${ben.user.username} peux-tu prendre les tracts ? @${gus.user.username} aussi`);
-    await settle();
-    expect((await chatNotes(ben)).filter((x) => x.type === 'chat_mention' && !x.read)).toEqual([expect.objectContaining({ text: 'Ana vous a mentionné·e dans une conversation', link: `/chat/${main.id}` })]);
+    await eventually(async () =>
+      expect((await chatNotes(ben)).filter((x) => x.type === 'chat_mention' && !x.read)).toEqual([expect.objectContaining({ text: 'Ana vous a mentionné·e dans une conversation', link: `/chat/${main.id}` })]),
+    );
     expect((await chatNotes(gus)).filter((x) => x.type === 'chat_mention')).toEqual([]);
   });
 

@@ -10,7 +10,7 @@
 //   chat:typing  { roomId }                           (no answer; relayed as a volatile event)
 //   chat:presence {}                                  → { ok, online: [friend ids connected now] }
 // Server → client: `chat:message` (a new or changed message: the room's next version),
-// `chat:typing` { roomId, userId }, `chat:unread` { total, roomId, readSeq }, `chat:rooms` (the
+// `chat:typing` { roomId, userId, displayName }, `chat:unread` { total, roomId, readSeq }, `chat:rooms` (the
 // list changed: ask again). A socket is in the socket.io room `chat:<id>` of every room its
 // member may read, and leaves it the moment that changes (leaving a group, a block, an answer
 // withdrawn, removal), on every process when the Redis adapter is used.
@@ -63,10 +63,17 @@ export function chatSocketHandlers(io: Server, d: { chat: ChatService; bus: Even
       for (const item of list) {
         if (item === null || typeof item !== 'object') throw fail.invalid({ rooms: 'chat.sync_invalid' });
         const { roomId, since } = item as { roomId?: unknown; since?: unknown };
-        rooms.push(await chat.sync(a, roomId, since));
+        // A socket that syncs a room is (again) in it, joined before the read: a message stored
+        // after the read is then heard live, one stored before is in the answer; none falls between.
+        const joined = typeof roomId === 'string' && (await chat.canRead(a.userId, roomId));
+        if (joined) await socket.join(chatRoom(roomId));
+        try {
+          rooms.push(await chat.sync(a, roomId, since));
+        } catch (e) {
+          if (joined && !(await chat.canRead(a.userId, roomId))) socket.leave(chatRoom(roomId));
+          throw e;
+        }
       }
-      // A socket that syncs a room is (again) in it: live messages follow the synced state.
-      for (const r of rooms) socket.join(chatRoom(r.roomId));
       return { rooms };
     });
     handle(socket, 'chat:history', (a, p) => chat.history(a, p.roomId, { before: p.before, limit: p.limit }));
@@ -74,11 +81,13 @@ export function chatSocketHandlers(io: Server, d: { chat: ChatService; bus: Even
     handle(socket, 'chat:delete', async (a, p) => ({ message: await chat.remove(a, p.messageId) }));
     handle(socket, 'chat:react', async (a, p) => ({ message: await chat.react(a, p.messageId, { emoji: p.emoji, on: p.on }) }));
     handle(socket, 'chat:read', (a, p) => chat.markRead(a, p.roomId, { seq: p.seq }));
+    let displayName = '';
+    void chat.memberName(actor.userId).then((name) => (displayName = name), () => {});
     socket.on('chat:typing', async (payload: unknown) => {
       const roomId = (payload as { roomId?: unknown } | null)?.roomId;
       // Only from a socket already in the room (joined after an access check), never stored.
       if (typeof roomId !== 'string' || !socket.rooms.has(chatRoom(roomId))) return;
-      socket.to(chatRoom(roomId)).volatile.emit('chat:typing', { roomId, userId: actor.userId });
+      socket.to(chatRoom(roomId)).volatile.emit('chat:typing', { roomId, userId: actor.userId, displayName });
     });
     handle(socket, 'chat:presence', async (a) => {
       // Which of my friends have a device connected now (on any process). Never stored.

@@ -26,11 +26,11 @@ import { processPostImage } from '../media/images.ts';
 import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
 import { renderMarkdown } from '../posts/markdown.ts';
 import { ChatAccess, type RoomRights, type RoomRow } from './access.ts';
+import { MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH, REACTIONS } from '../../web/lib/chat/limits.ts';
 
 export type MessageRow = Schema['chatMessages']['$inferSelect'];
 
-/** Longest message, in characters (WhatsApp allows far more; a chat line is not a post). */
-export const MAX_MESSAGE_LENGTH = 4000;
+export { MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH };
 /** Members of a private conversation, its starter included. */
 export const MAX_PRIVATE_MEMBERS = 50;
 /** Channels a group may have besides its main room. */
@@ -38,9 +38,6 @@ export const MAX_CHANNELS = 30;
 /** Most changes one sync returns; the client asks again from the version it got. */
 export const SYNC_LIMIT = 200;
 export const HISTORY_LIMIT = 50;
-/** Pictures one message may carry. */
-export const MAX_MESSAGE_IMAGES = 4;
-const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '✊', '🎉', '👀'] as const;
 
 const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
 const sendSchema = z.object({
@@ -75,7 +72,7 @@ export interface MessageView {
   /** Markdown source (empty once deleted), for editing. */
   body: string;
   html: string;
-  replyTo: { id: string; seq: number; author: MemberSummary | null; excerpt: string } | null;
+  replyTo: { id: string; seq: number; author: MemberSummary | null; excerpt: string; deleted: boolean } | null;
   reactions: { emoji: string; userIds: string[] }[];
   images: { url: string; width: number; height: number }[];
   editedAt: Date | null;
@@ -427,9 +424,19 @@ export class ChatService {
   /** Unread messages across the member's rooms (for the badge). */
   async unreadTotal(userId: string): Promise<number> {
     const ids = await this.readableRoomIds(userId);
-    let n = 0;
-    for (const rid of ids) n += await this.#unread(rid, userId, await this.#readSeq(rid, userId));
-    return n;
+    if (!ids.length) return 0;
+    const { chatMessages: msg, chatReads: rd } = this.#db.t;
+    const [{ n }] = await this.#db.q
+      .select({ n: count() })
+      .from(msg)
+      .leftJoin(rd, and(eq(rd.roomId, msg.roomId), eq(rd.userId, userId)))
+      .where(and(inArray(msg.roomId, ids), sql`${msg.seq} > coalesce(${rd.seq}, 0)`, isNull(msg.deletedAt), or(isNull(msg.authorId), ne(msg.authorId, userId))));
+    return Number(n);
+  }
+
+  /** A member's name as others see it (typing indicators name who is writing). */
+  async memberName(userId: string): Promise<string> {
+    return (await this.#accounts.userById(userId))?.displayName ?? '';
   }
 
   async #readSeq(roomId: string, userId: string): Promise<number> {
@@ -739,9 +746,17 @@ export class ChatService {
     }
     for (const [userId, type] of targets) {
       if (await connected(userId)) continue;
-      await this.#notifications.notify({ userId, type, actorId: authorId, chatRoomId: room.id });
+      // One at a time per member and room, so that two quick messages make one notification
+      // (the notification centre adds none while one about the room is unread).
+      const key = `${userId}:${room.id}`;
+      const previous = this.#notifying.get(key) ?? Promise.resolve();
+      const next = previous.then(() => this.#notifications.notify({ userId, type, actorId: authorId, chatRoomId: room.id })).catch(() => {});
+      this.#notifying.set(key, next);
+      await next;
+      if (this.#notifying.get(key) === next) this.#notifying.delete(key);
     }
   }
+  readonly #notifying = new Map<string, Promise<void>>();
 
   async #setRead(roomId: string, userId: string, seq: number): Promise<void> {
     const { chatReads: rd } = this.#db.t;
@@ -785,7 +800,7 @@ export class ChatService {
         body: r.body,
         html: r.bodyHtml,
         replyTo: parent
-          ? { id: parent.id, seq: parent.seq, author: parent.authorId ? (authors.get(parent.authorId) ?? null) : null, excerpt: parent.deletedAt ? '' : parent.body.slice(0, 140) }
+          ? { id: parent.id, seq: parent.seq, author: parent.authorId ? (authors.get(parent.authorId) ?? null) : null, excerpt: parent.deletedAt ? '' : parent.body.slice(0, 140), deleted: parent.deletedAt !== null }
           : null,
         reactions: emojis.map((emoji) => ({ emoji, userIds: mine.filter((x) => x.emoji === emoji).map((x) => x.userId) })),
         images: pictures.filter((p) => p.messageId === r.id).map((p) => ({ url: `/media/${p.mediaKey}`, width: p.width, height: p.height })),

@@ -12,5 +12,6 @@ export const load: LayoutServerLoad = async ({ locals }) => {
     user: locals.user,
     instanceName: instance.name,
     unread: locals.actor ? await registry().notifications.unreadCount(locals.actor) : 0,
+    chatUnread: locals.actor ? await s.chat.unreadTotal(locals.actor.userId) : 0,
   };
 };

@@ -21,8 +21,10 @@ export interface ChatMessage {
   clientId: string;
   body: string;
   html: string;
-  replyTo: { id: string; seq: number; author: { displayName: string } | null; excerpt: string } | null;
+  replyTo: { id: string; seq: number; author: { displayName: string } | null; excerpt: string; deleted: boolean } | null;
   reactions: { emoji: string; userIds: string[] }[];
+  /** Pictures sent with the message (HTTP multipart only; absent from older servers' answers). */
+  images?: { url: string; width: number; height: number }[];
   editedAt: string | null;
   deletedAt: string | null;
   createdAt: string;
@@ -44,6 +46,8 @@ interface RoomState {
   syncing: Promise<void> | null;
   /** A live message arrived during a sync: sync again after it. */
   again: boolean;
+  /** The server no longer lets the member read the room (removed, left, blocked). */
+  lost: boolean;
 }
 
 /** The part of Web Storage the client uses (localStorage in a browser, a Map in tests). */
@@ -52,7 +56,16 @@ export interface OutboxStorage {
   setItem(key: string, value: string): void;
 }
 
-type Answer = { ok: boolean; error?: string; message?: string; [k: string]: unknown };
+type Answer = { ok: boolean; error?: string; message?: string; fields?: Record<string, string>; [k: string]: unknown };
+
+/** The translated reason of a refusal: the field's own message when there is one ("too long"). */
+export function answerError(answer: Answer): string {
+  const field = answer.fields ? Object.values(answer.fields).find((v) => typeof v === 'string' && v) : undefined;
+  return field ?? (typeof answer.message === 'string' ? answer.message : (answer.error ?? 'error'));
+}
+
+/** Answers that mean the member may no longer read the room. */
+const LOST_ERRORS = new Set(['not_found', 'forbidden', 'unauthenticated']);
 
 const ACK_TIMEOUT_MS = 10_000;
 /** Refusals that sending again cannot fix. */
@@ -71,6 +84,9 @@ export class ChatClient {
   readonly #key: string;
   #outbox: PendingMessage[];
   #flushing = false;
+  /** A flush was asked for while one ran (a reconnection): run again after it. */
+  #flushAgain = false;
+  #retry: ReturnType<typeof setTimeout> | null = null;
   readonly #listeners = new Set<(roomId: string | null) => void>();
 
   constructor(socket: Socket, opts: { storage?: OutboxStorage | null; userId: string }) {
@@ -115,7 +131,7 @@ export class ChatClient {
   track(roomId: string, version: number, messages: ChatMessage[] = []): void {
     let state = this.#rooms.get(roomId);
     if (!state) {
-      state = { version, messages: new Map(), syncing: null, again: false };
+      state = { version, messages: new Map(), syncing: null, again: false, lost: false };
       this.#rooms.set(roomId, state);
     }
     for (const m of messages) this.#apply(state, m);
@@ -140,6 +156,15 @@ export class ChatClient {
 
   version(roomId: string): number {
     return this.#rooms.get(roomId)?.version ?? 0;
+  }
+
+  /** Whether the server refused the room on the last sync (the member lost access). */
+  lost(roomId: string): boolean {
+    return this.#rooms.get(roomId)?.lost ?? false;
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected;
   }
 
   /** Adds older messages (from history pages) without touching the version. */
@@ -202,8 +227,15 @@ export class ChatClient {
           const answer = (await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:sync', { rooms: [{ roomId, since: state.version }] })) as Answer & {
             rooms?: { changes: ChatMessage[]; version: number; more: boolean }[];
           };
-          if (!answer.ok || !answer.rooms?.[0]) break;
+          if (!answer.ok || !answer.rooms?.[0]) {
+            if (!answer.ok && answer.error && LOST_ERRORS.has(answer.error) && !state.lost) {
+              state.lost = true;
+              this.#notify(roomId);
+            }
+            break;
+          }
           const r = answer.rooms[0];
+          if (state.lost) state.lost = false;
           for (const m of r.changes) this.#apply(state, m);
           if (r.version > state.version) state.version = r.version;
           this.#notify(roomId);
@@ -216,6 +248,11 @@ export class ChatClient {
         // No answer: the next connection syncs again.
       } finally {
         state.syncing = null;
+        // Asked again while a request was lost (a reconnection during it): go again now.
+        if (state.again && this.#socket.connected && this.#rooms.get(roomId) === state) {
+          state.again = false;
+          void this.sync(roomId);
+        }
       }
     })();
     return state.syncing;
@@ -245,8 +282,16 @@ export class ChatClient {
   }
 
   async #flush() {
-    if (this.#flushing) return;
+    if (this.#flushing) {
+      this.#flushAgain = true;
+      return;
+    }
     this.#flushing = true;
+    this.#flushAgain = false;
+    if (this.#retry) {
+      clearTimeout(this.#retry);
+      this.#retry = null;
+    }
     try {
       for (;;) {
         const next = this.#outbox.find((p) => p.error === null);
@@ -255,7 +300,10 @@ export class ChatClient {
         try {
           answer = (await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck('chat:send', { roomId: next.roomId, clientId: next.clientId, body: next.body, replyTo: next.replyTo })) as Answer;
         } catch {
-          return; // no answer: kept, sent again on the next connection
+          // No answer: kept, sent again (same client id) on the next connection — or soon, if
+          // the socket is still up and the answer was only slow.
+          if (this.#socket.connected) this.#later(2000);
+          return;
         }
         if (answer.ok) {
           const message = answer.message as unknown as ChatMessage;
@@ -269,18 +317,76 @@ export class ChatClient {
           this.#notify(next.roomId);
           this.#notify(null);
         } else if (answer.error && FINAL_ERRORS.has(answer.error)) {
-          next.error = typeof answer.message === 'string' ? answer.message : answer.error;
+          next.error = answerError(answer);
           this.#save();
           this.#notify(null);
         } else {
           // Rate limited or unavailable: try again a little later.
-          const wait = typeof answer.retryAfter === 'number' ? Math.min(60, answer.retryAfter) * 1000 : 2000;
-          setTimeout(() => void this.#flush(), wait);
+          this.#later(typeof answer.retryAfter === 'number' ? Math.min(60, answer.retryAfter) * 1000 : 2000);
           return;
         }
       }
     } finally {
       this.#flushing = false;
+      if (this.#flushAgain && !this.#retry) void this.#flush();
     }
+  }
+
+  #later(ms: number) {
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      void this.#flush();
+    }, ms);
+  }
+
+  /** Sends one request with an acknowledgement; no answer in time is an `unavailable` answer. */
+  async #ask(event: string, payload: Record<string, unknown>): Promise<Answer> {
+    if (!this.#socket.connected) return { ok: false, error: 'unavailable' };
+    try {
+      return (await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Answer;
+    } catch {
+      return { ok: false, error: 'unavailable' };
+    }
+  }
+
+  /** A changed message from an answer: applied as a live one would be. */
+  #changed(answer: Answer): Answer {
+    if (answer.ok && answer.message && typeof answer.message === 'object') this.#live(answer.message as unknown as ChatMessage);
+    return answer;
+  }
+
+  /** Older messages of a tracked room, before message number `before` (added to the room). */
+  async history(roomId: string, before: number | null, limit?: number): Promise<Answer & { messages?: ChatMessage[]; more?: boolean }> {
+    const answer = (await this.#ask('chat:history', { roomId, ...(before ? { before } : {}), ...(limit ? { limit } : {}) })) as Answer & { messages?: ChatMessage[]; more?: boolean };
+    if (answer.ok && answer.messages) this.addOlder(roomId, answer.messages);
+    return answer;
+  }
+
+  edit(messageId: string, body: string): Promise<Answer> {
+    return this.#ask('chat:edit', { messageId, body }).then((a) => this.#changed(a));
+  }
+
+  remove(messageId: string): Promise<Answer> {
+    return this.#ask('chat:delete', { messageId }).then((a) => this.#changed(a));
+  }
+
+  react(messageId: string, emoji: string, on: boolean): Promise<Answer> {
+    return this.#ask('chat:react', { messageId, emoji, on }).then((a) => this.#changed(a));
+  }
+
+  /** Moves the read position forward; answers the room's unread count and the member's total. */
+  read(roomId: string, seq: number): Promise<Answer & { readSeq?: number; unread?: number; total?: number }> {
+    return this.#ask('chat:read', { roomId, seq });
+  }
+
+  /**
+   * "Typing…": never stored nor acknowledged, and only sent while connected (never queued for
+   * later). Not a volatile emit here: socket.io drops those whenever the transport is busy
+   * writing (a sync, a read, the polling transport before the upgrade), which is most of the
+   * time right after a page opens; the page sends it at most every few seconds anyway.
+   */
+  typing(roomId: string): void {
+    if (this.#socket.connected) this.#socket.emit('chat:typing', { roomId });
   }
 }

@@ -1,9 +1,10 @@
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { registry } from '#server/registry.ts';
 import { isAppError } from '#server/errors.ts';
 import { t } from '#lib/i18n/index.ts';
 import { relationActions } from '#lib/server/relations.ts';
+import { action } from '#lib/server/forms.ts';
 
 export const load: PageServerLoad = async ({ params, locals, url }) => {
   const s = registry();
@@ -21,4 +22,12 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
   }
 };
 
-export const actions: Actions = relationActions(['request', 'cancel', 'accept', 'decline', 'unfriend', 'block', 'unblock'], (event) => `/@${event.params.username}`);
+export const actions: Actions = {
+  ...relationActions(['request', 'cancel', 'accept', 'decline', 'unfriend', 'block', 'unblock'], (event) => `/@${event.params.username}`),
+  // "Send a message": the one-to-one room with this member (opened on first use).
+  message: (event) =>
+    action(event, async ({ input, services }) => {
+      const room = await services.chat.direct(event.locals.actor, String(input.userId ?? ''));
+      redirect(303, `/chat/${room.id}`);
+    }),
+};

@@ -9,7 +9,9 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
   const s = registry();
   try {
     const event = await s.events.view(locals.actor, params.id, locals.locale);
-    return { event, created: url.searchParams.has('created'), saved: url.searchParams.has('saved'), answered: url.searchParams.has('answered'), publicUrl: s.config.publicUrl.origin };
+    // The event's chat room, for its organizers and confirmed participants (the chat's own rule).
+    const chatRoomId = locals.actor && (event.rights.organizer || event.myRsvp?.status === 'going') ? await s.chat.eventRoom(locals.actor, event.id).then((r) => r.id, () => null) : null;
+    return { event, chatRoomId, created: url.searchParams.has('created'), saved: url.searchParams.has('saved'), answered: url.searchParams.has('answered'), publicUrl: s.config.publicUrl.origin };
   } catch (e) {
     if (isAppError(e) && e.kind === 'not_found') error(404, t(locals.locale, 'error.not_found'));
     throw e;

@@ -5,6 +5,7 @@ import { isAppError } from '#server/errors.ts';
 import { t } from '#lib/i18n/index.ts';
 import { action } from '#lib/server/forms.ts';
 import { postAction } from '#lib/server/posts.ts';
+import { asJson } from '#lib/server/chat.ts';
 
 export const load: PageServerLoad = async ({ params, locals, url }) => {
   const s = registry();
@@ -16,7 +17,9 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
       group.pinnedPostId ? s.posts.get(locals.actor, group.pinnedPostId).catch(() => null) : Promise.resolve(null),
       s.discovery.ofGroup(locals.actor, group.id, locals.locale),
     ]);
-    return { group, posts, members: members?.slice(0, 50) ?? null, memberTotal: members?.length ?? 0, pinned, agenda, created: url.searchParams.has('created') };
+    // The group's chat rooms, for its members.
+    const rooms = group.myRole && locals.actor ? asJson(await s.chat.groupRooms(locals.actor, group.id)) : null;
+    return { group, posts, members: members?.slice(0, 50) ?? null, memberTotal: members?.length ?? 0, pinned, agenda, rooms, created: url.searchParams.has('created') };
   } catch (e) {
     if (isAppError(e) && e.kind === 'not_found') error(404, t(locals.locale, 'error.not_found'));
     throw e;
@@ -42,4 +45,14 @@ export const actions: Actions = {
   unfollow: groupAction((s, a, id) => s.groups.follow(a, id, false)),
   consent: groupAction((s, a, id, input) => s.groups.setShareContact(a, id, { shareContact: input.shareContact === 'on' })),
   declineInvitation: groupAction((s, a, id) => s.groups.declineInvitation(a, id)),
+  channel: (event) =>
+    action(
+      event,
+      async ({ input, services }) => {
+        const group = await services.groups.view(event.locals.actor, event.params.handle!);
+        await services.chat.createChannel(event.locals.actor, group.id, { name: input.name, readOnly: input.readOnly === 'on' });
+        redirect(303, `/g/${group.handle}#discussion`);
+      },
+      { form: 'channel' },
+    ),
 };
