@@ -193,5 +193,10 @@ describe.each(dialects)('chat authorization matrix on %s', (dialect) => {
       expect((await m.stranger.client.get(`/api/chat/rooms/${rid}`)).status, `${viewer} in ${room}`).toBe(404);
     }
     expect(cells).toBeGreaterThan(50);
+    // The list of my rooms (and the rooms my sockets join) is the same rule written as SQL.
+    if (viewer !== 'anonymous') {
+      const listed = new Set(((await c.get('/api/chat/rooms')).body.rooms as { id: string }[]).map((r) => r.id));
+      for (const room of roomNames) expect(listed.has(rooms[room].id), `${viewer} lists ${room}`).toBe(READERS[room].includes(viewer));
+    }
   });
 });
