@@ -364,6 +364,25 @@ describe.each(dialects)('chat on %s', (dialect) => {
     expect((await fetch(new URL(sent.body.message.images[0].url, n.url))).status).toBe(404);
   });
 
+  it('sends PDF documents (downloaded, never shown as a page), refuses other files', async () => {
+    const room = (await ana.client.post('/api/chat/direct', { userId: ben.user.id })).body;
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const sent = await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: 'Le tract de samedi' }, [{ field: 'file0', bytes: pdf, type: 'application/pdf' }]);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    expect(sent.body.message.files).toEqual([{ url: expect.stringMatching(/^\/media\/chat\/[a-z0-9]{16}\.pdf$/), name: 'file0.pdf', size: pdf.length }]);
+    const file = await fetch(new URL(sent.body.message.files[0].url, n.url));
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toBe('attachment');
+    expect(file.headers.get('content-security-policy')).toContain('sandbox');
+    const html = await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: 'piège' }, [{ field: 'file0', bytes: Buffer.from('<html><script>alert(1)</script>'), type: 'application/pdf' }]);
+    expect(html.status).toBe(415);
+    expect(html.body.message).toBe('Seuls les documents PDF peuvent être envoyés.');
+    const three = [0, 1, 2].map((i) => ({ field: `file${i}`, bytes: pdf, type: 'application/pdf' }));
+    expect((await multipart(ana.client, `/api/chat/rooms/${room.id}/messages`, { clientId: cid(), body: 'trop' }, three)).status).toBe(400);
+    expect((await ana.client.delete(`/api/chat/messages/${sent.body.message.id}`)).body.files).toEqual([]);
+    expect((await fetch(new URL(sent.body.message.files[0].url, n.url))).status).toBe(404);
+  });
+
   it('notifies members who are not connected: one-to-one messages and mentions, one per room until read', async () => {
     const fay = await n.signup('fay@example.org', 'Fay');
     const gus = await n.signup('gus@example.org', 'Gus');

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { route } from '../http/api-kit.ts';
 import { fail } from '../errors.ts';
 import { readMultipart } from '../http/multipart.ts';
-import { MAX_MESSAGE_IMAGES, type ChatService } from './service.ts';
+import { MAX_MESSAGE_FILES, MAX_MESSAGE_IMAGES, type ChatService } from './service.ts';
 
 export function chatRoutes(d: { chat: ChatService; uploadLimitBytes: number }): Router {
   const r = Router();
@@ -20,17 +20,21 @@ export function chatRoutes(d: { chat: ChatService; uploadLimitBytes: number }): 
   route(r, 'get', '/chat/rooms/:id/messages', ({ actor, params, query }) =>
     query.since !== undefined ? c.sync(actor, params.id, query.since) : c.history(actor, params.id, query),
   );
-  // A message with pictures comes as multipart/form-data (clientId, body, replyTo, image0…image3).
+  // A message with pictures or PDF documents comes as multipart/form-data (clientId, body,
+  // replyTo, image0…image3, file0…file1).
   route(r, 'post', '/chat/rooms/:id/messages', async ({ actor, params, body, req, res }) => {
     let fields: unknown = body;
     let images: Buffer[] = [];
+    let files: { bytes: Buffer; name: string }[] = [];
     if (/^multipart\/form-data/.test(req.get('content-type') ?? '')) {
-      const form = await readMultipart(req, { maxFiles: MAX_MESSAGE_IMAGES, maxFileBytes: d.uploadLimitBytes, maxTotalBytes: MAX_MESSAGE_IMAGES * d.uploadLimitBytes });
-      if (form.files.some((f) => !/^image\d$/.test(f.field))) throw fail.invalid({ images: 'validation.invalid' });
+      const most = MAX_MESSAGE_IMAGES + MAX_MESSAGE_FILES;
+      const form = await readMultipart(req, { maxFiles: most, maxFileBytes: d.uploadLimitBytes, maxTotalBytes: most * d.uploadLimitBytes });
+      if (form.files.some((f) => !/^(image|file)\d$/.test(f.field))) throw fail.invalid({ images: 'validation.invalid' });
       fields = form.fields;
-      images = form.files.map((f) => f.bytes);
+      images = form.files.filter((f) => f.field.startsWith('image')).map((f) => f.bytes);
+      files = form.files.filter((f) => f.field.startsWith('file')).map((f) => ({ bytes: f.bytes, name: f.name }));
     }
-    const sent = await c.send(actor, params.id, fields, images);
+    const sent = await c.send(actor, params.id, fields, images, files);
     res.status(sent.duplicate ? 200 : 201).json(sent); // a retry answers 200 with the stored message
   });
   route(r, 'get', '/chat/rooms/:id/search', ({ actor, params, query }) => c.search(actor, params.id, query));

@@ -26,11 +26,18 @@ import { processPostImage } from '../media/images.ts';
 import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
 import { renderMarkdown } from '../posts/markdown.ts';
 import { ChatAccess, type RoomRights, type RoomRow } from './access.ts';
-import { MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH, REACTIONS } from '../../web/lib/chat/limits.ts';
+import { MAX_MESSAGE_FILES, MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH, REACTIONS } from '../../web/lib/chat/limits.ts';
 
 export type MessageRow = Schema['chatMessages']['$inferSelect'];
 
-export { MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH };
+export { MAX_MESSAGE_FILES, MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH };
+
+/** A document's name as shown: no folders, no control characters, short, ending in .pdf. */
+export function cleanFileName(name: string): string {
+  const base = (name.split(/[\\/]/).pop() ?? '').normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 120);
+  const stem = base.replace(/\.pdf$/i, '') || 'document';
+  return `${stem}.pdf`;
+}
 /** Members of a private conversation, its starter included. */
 export const MAX_PRIVATE_MEMBERS = 50;
 /** Channels a group may have besides its main room. */
@@ -75,6 +82,7 @@ export interface MessageView {
   replyTo: { id: string; seq: number; author: MemberSummary | null; excerpt: string; deleted: boolean } | null;
   reactions: { emoji: string; userIds: string[] }[];
   images: { url: string; width: number; height: number }[];
+  files: { url: string; name: string; size: number }[];
   editedAt: Date | null;
   deletedAt: Date | null;
   createdAt: Date;
@@ -509,7 +517,7 @@ export class ChatService {
    * Stores a message and returns it; the same client id again returns the stored message
    * (`duplicate`), so a client may resend until it gets an answer.
    */
-  async send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[] = []): Promise<{ message: MessageView; duplicate: boolean }> {
+  async send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[] = [], files: { bytes: Buffer; name: string }[] = []): Promise<{ message: MessageView; duplicate: boolean }> {
     const { a, room, rights } = await this.#readable(actor, roomId);
     const v = parse(sendSchema, input);
     const { chatMessages: msg, chatRooms: r } = this.#db.t;
@@ -517,7 +525,12 @@ export class ChatService {
     const again = await stored();
     if (again) return { message: (await this.#views([again]))[0], duplicate: true };
     if (!rights.post) throw fail.forbidden(room.readOnly ? 'chat.read_only' : 'chat.not_allowed');
-    if (!v.body && !images.length) throw fail.invalid({ body: 'chat.message_empty' });
+    if (!v.body && !images.length && !files.length) throw fail.invalid({ body: 'chat.message_empty' });
+    if (files.length > MAX_MESSAGE_FILES) throw fail.invalid({ files: ['chat.too_many_files', { max: MAX_MESSAGE_FILES }] });
+    for (const f of files) {
+      if (f.bytes.length > this.#uploadLimit) throw fail.tooLarge('avatar.too_large', { mb: Math.round(this.#uploadLimit / 1048576) });
+      if (f.bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw fail.unsupportedMedia('chat.file_not_pdf');
+    }
     if (images.length > MAX_MESSAGE_IMAGES) throw fail.invalid({ images: ['chat.too_many_images', { max: MAX_MESSAGE_IMAGES }] });
     for (const bytes of images) if (bytes.length > this.#uploadLimit) throw fail.tooLarge('avatar.too_large', { mb: Math.round(this.#uploadLimit / 1048576) });
     await this.#limits.consume(['chat:account', a.userId], ['chat:room', room.id]);
@@ -531,13 +544,16 @@ export class ChatService {
     // Pictures are re-encoded (no metadata, no GPS position) and stored before the transaction;
     // if it fails, or a racing retry wins, they are removed.
     const pictures: { key: string; width: number; height: number }[] = [];
+    const documents: { key: string; name: string; size: number }[] = [];
+    if (images.length || files.length) await this.#limits.consume(['upload:account', a.userId]);
+    for (const f of files) documents.push({ key: await this.#media.put('chat', 'pdf', f.bytes), name: cleanFileName(f.name), size: f.bytes.length });
     if (images.length) {
-      await this.#limits.consume(['upload:account', a.userId]);
       const processed = [];
       for (const bytes of images) processed.push(await processPostImage(bytes));
       for (const img of processed) pictures.push({ key: await this.#media.put('chat', 'webp', img.bytes), width: img.width, height: img.height });
     }
-    const { chatImages: ci } = this.#db.t;
+    const { chatImages: ci, chatFiles: cf } = this.#db.t;
+    const stored_ = [...pictures.map((p) => p.key), ...documents.map((d) => d.key)];
     const now = new Date();
     const row = await this.#db.tx(async () => {
       const current = await this.#lock(room.id);
@@ -553,15 +569,16 @@ export class ChatService {
           .returning()
       )[0];
       if (pictures.length) await this.#db.w.insert(ci).values(pictures.map((p, i) => ({ id: newId(), messageId: inserted.id, mediaKey: p.key, width: p.width, height: p.height, position: i })));
+      if (documents.length) await this.#db.w.insert(cf).values(documents.map((d, i) => ({ id: newId(), messageId: inserted.id, mediaKey: d.key, name: d.name, size: d.size, position: i })));
       await this.#db.w.update(r).set({ lastSeq: seq, version, lastMessageAt: now }).where(eq(r.id, room.id));
       // The sender has read their own message.
       await this.#setRead(room.id, a.userId, seq);
       return { row: inserted, duplicate: false };
     }).catch(async (e: unknown) => {
-      for (const p of pictures) await this.#media.delete(p.key);
+      for (const key of stored_) await this.#media.delete(key);
       throw e;
     });
-    if (row.duplicate) for (const p of pictures) await this.#media.delete(p.key);
+    if (row.duplicate) for (const key of stored_) await this.#media.delete(key);
     const message = (await this.#views([row.row]))[0];
     if (!row.duplicate) this.#bus.emit('chat.message', { roomId: room.id, message, created: true });
     return { message, duplicate: row.duplicate };
@@ -629,12 +646,16 @@ export class ChatService {
     const { a, row, room, rights } = await this.#ownMessage(actor, messageId);
     if (row.authorId !== a.userId && !rights.moderate) throw fail.forbidden('chat.not_author');
     if (row.deletedAt) return (await this.#views([row]))[0];
-    const { chatMessages: msg, chatReactions: re, chatImages: ci } = this.#db.t;
-    const files = (await this.#db.q.select({ key: ci.mediaKey }).from(ci).where(eq(ci.messageId, row.id))).map((x) => x.key);
+    const { chatMessages: msg, chatReactions: re, chatImages: ci, chatFiles: cf } = this.#db.t;
+    const files = [
+      ...(await this.#db.q.select({ key: ci.mediaKey }).from(ci).where(eq(ci.messageId, row.id))),
+      ...(await this.#db.q.select({ key: cf.mediaKey }).from(cf).where(eq(cf.messageId, row.id))),
+    ].map((x) => x.key);
     const view = await this.#change(room.id, row.id, async () => {
       await this.#db.w.update(msg).set({ body: '', bodyHtml: '', deletedAt: new Date() }).where(eq(msg.id, row.id));
       await this.#db.w.delete(re).where(eq(re.messageId, row.id));
       await this.#db.w.delete(ci).where(eq(ci.messageId, row.id));
+      await this.#db.w.delete(cf).where(eq(cf.messageId, row.id));
     });
     for (const key of files) await this.#media.delete(key);
     return view;
@@ -789,7 +810,12 @@ export class ChatService {
       .from(re)
       .where(inArray(re.messageId, rows.map((r) => r.id)))
       .orderBy(asc(re.createdAt));
-    const { chatImages: ci } = this.#db.t;
+    const { chatImages: ci, chatFiles: cf } = this.#db.t;
+    const documents = await this.#db.q
+      .select()
+      .from(cf)
+      .where(inArray(cf.messageId, rows.map((r) => r.id)))
+      .orderBy(asc(cf.position));
     const pictures = await this.#db.q
       .select()
       .from(ci)
@@ -814,6 +840,7 @@ export class ChatService {
           : null,
         reactions: emojis.map((emoji) => ({ emoji, userIds: mine.filter((x) => x.emoji === emoji).map((x) => x.userId) })),
         images: pictures.filter((p) => p.messageId === r.id).map((p) => ({ url: `/media/${p.mediaKey}`, width: p.width, height: p.height })),
+        files: documents.filter((d) => d.messageId === r.id).map((d) => ({ url: `/media/${d.mediaKey}`, name: d.name, size: d.size })),
         editedAt: r.editedAt,
         deletedAt: r.deletedAt,
         createdAt: r.createdAt,
@@ -828,10 +855,14 @@ export class ChatService {
    */
   async eraseAuthor(userId: string): Promise<string[]> {
     const { chatMessages: msg, chatRooms: r, chatImages: ci } = this.#db.t;
-    const files = (
-      await this.#db.q.select({ key: ci.mediaKey }).from(ci).innerJoin(msg, eq(msg.id, ci.messageId)).where(eq(msg.authorId, userId))
-    ).map((x) => x.key);
-    await this.#db.w.delete(ci).where(inArray(ci.messageId, this.#db.q.select({ id: msg.id }).from(msg).where(eq(msg.authorId, userId))));
+    const { chatFiles: cf } = this.#db.t;
+    const files = [
+      ...(await this.#db.q.select({ key: ci.mediaKey }).from(ci).innerJoin(msg, eq(msg.id, ci.messageId)).where(eq(msg.authorId, userId))),
+      ...(await this.#db.q.select({ key: cf.mediaKey }).from(cf).innerJoin(msg, eq(msg.id, cf.messageId)).where(eq(msg.authorId, userId))),
+    ].map((x) => x.key);
+    const mine = this.#db.q.select({ id: msg.id }).from(msg).where(eq(msg.authorId, userId));
+    await this.#db.w.delete(ci).where(inArray(ci.messageId, mine));
+    await this.#db.w.delete(cf).where(inArray(cf.messageId, mine));
     const rows = await this.#db.q.select({ id: msg.id, roomId: msg.roomId }).from(msg).where(and(eq(msg.authorId, userId), isNull(msg.deletedAt))).orderBy(asc(msg.roomId), asc(msg.seq));
     const at = new Date();
     for (const roomId of new Set(rows.map((x) => x.roomId))) {

@@ -779,3 +779,20 @@ export const chatImages = sqliteTable(
   },
   (t) => [index('chat_images_message_idx').on(t.messageId, t.position)],
 );
+
+/** Documents sent in chat messages: PDF only (leaflets, posters, briefing sheets to print). */
+export const chatFiles = sqliteTable(
+  'chat_files',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => chatMessages.id, { onDelete: 'cascade' }),
+    mediaKey: text('media_key').notNull(),
+    /** The name shown (cleaned); never used as a path. */
+    name: text('name').notNull(),
+    size: integer('size').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [index('chat_files_message_idx').on(t.messageId, t.position)],
+);

@@ -92,6 +92,8 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
     (req, res, next) => {
       if (!MediaStore.isKey(req.path.slice(1))) return next(new AppError('not_found'));
       res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+      // Documents are downloaded, never shown as a page of this origin.
+      if (req.path.endsWith('.pdf')) res.setHeader('Content-Disposition', 'attachment');
       res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
       next();
     },

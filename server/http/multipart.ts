@@ -7,7 +7,8 @@ export interface Multipart {
   /** Text fields; a name sent several times (checkboxes) is also in `lists`. */
   fields: Record<string, string>;
   lists: Record<string, string[]>;
-  files: { field: string; bytes: Buffer; type: string }[];
+  /** `name`: the file name the client gave, for display only (never a path). */
+  files: { field: string; bytes: Buffer; type: string; name: string }[];
 }
 
 async function readBody(req: Request, limit: number): Promise<Buffer> {
@@ -44,7 +45,7 @@ export async function readMultipart(req: Request, opts: { maxFiles: number; maxF
     else {
       if (files.length >= opts.maxFiles) throw fail.invalid({ images: 'validation.invalid' });
       if (value.size > opts.maxFileBytes) throw fail.tooLarge('avatar.too_large', { mb: Math.round(opts.maxFileBytes / 1048576) });
-      if (value.size > 0) files.push({ field: name, bytes: Buffer.from(await value.arrayBuffer()), type: value.type });
+      if (value.size > 0) files.push({ field: name, bytes: Buffer.from(await value.arrayBuffer()), type: value.type, name: value.name });
     }
   }
   return { fields, lists, files };

@@ -6,7 +6,7 @@ import { newId } from '../accounts/secrets.ts';
 
 const FOLDERS = ['avatars', 'posts', 'groups', 'events', 'reports', 'chat'] as const;
 export type MediaFolder = (typeof FOLDERS)[number];
-const KEY_RE = /^(avatars|posts|groups|events|reports|chat)\/[a-z0-9]{16}\.(webp)$/;
+const KEY_RE = /^(?:(?:avatars|posts|groups|events|reports|chat)\/[a-z0-9]{16}\.webp|chat\/[a-z0-9]{16}\.pdf)$/;
 
 export class MediaStore {
   readonly root: string;
@@ -15,7 +15,7 @@ export class MediaStore {
   }
 
   /** Stores bytes under a fresh random key in a folder; returns the key. */
-  async put(folder: MediaFolder, extension: 'webp', bytes: Buffer): Promise<string> {
+  async put(folder: MediaFolder, extension: 'webp' | 'pdf', bytes: Buffer): Promise<string> {
     const key = `${folder}/${newId()}.${extension}`;
     await mkdir(join(this.root, folder), { recursive: true });
     await writeFile(join(this.root, key), bytes, { flag: 'wx' });

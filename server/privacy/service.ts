@@ -50,6 +50,7 @@ export const PERSONAL_DATA = {
   chat_messages: "messages written — their text is erased (a \"deleted message\" mark stays in the others' history)",
   chat_reactions: 'reactions given to messages — deleted',
   chat_images: 'pictures sent in messages — deleted (files too)',
+  chat_files: 'documents (PDF) sent in messages — deleted (files too)',
 } as const;
 
 /** Tables without personal data of local members (or with a retention rule of their own). */

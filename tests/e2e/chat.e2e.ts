@@ -162,6 +162,14 @@ test('a group room: live messages, an offline phone that catches up and sends, r
   await ana.getByRole('button', { name: 'Chercher', exact: true }).click();
   await expect(ana.getByText('1 message(s) trouvé(s)')).toBeVisible();
 
+  // A PDF and a picture, attached from the phone: the other side gets the picture and the link.
+  await ben.getByLabel('Joindre des images ou un PDF').setInputFiles([
+    { name: 'tract-samedi.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n') },
+  ]);
+  await composer(ben).fill('Le tract à imprimer');
+  await ben.getByRole('button', { name: 'Envoyer' }).click();
+  await expect(message(ana, 'Le tract à imprimer').getByRole('link', { name: /tract-samedi\.pdf/ })).toBeVisible();
+
   // Olga adds a read-only channel: members read it, only organizers write in it.
   await olga.goto(url('/g/comite_chat'));
   await olga.getByText('Ajouter un salon').click();

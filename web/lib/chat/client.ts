@@ -25,6 +25,7 @@ export interface ChatMessage {
   reactions: { emoji: string; userIds: string[] }[];
   /** Pictures sent with the message (HTTP multipart only; absent from older servers' answers). */
   images?: { url: string; width: number; height: number }[];
+  files?: { url: string; name: string; size: number }[];
   editedAt: string | null;
   deletedAt: string | null;
   createdAt: string;

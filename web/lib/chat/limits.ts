@@ -7,3 +7,5 @@ export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '✊', '🎉
 export const MAX_MESSAGE_LENGTH = 4000;
 /** Pictures one message may carry. */
 export const MAX_MESSAGE_IMAGES = 4;
+/** PDF documents one message may carry (leaflets, posters, briefing sheets to print). */
+export const MAX_MESSAGE_FILES = 2;

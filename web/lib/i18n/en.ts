@@ -502,6 +502,8 @@ export const en: Record<keyof typeof fr, string> = {
   'notification.reply': '{name} replied to your comment',
   'notification.like': '{name} likes your post',
   'notification.mention': '{name} mentioned you',
+  'chat.too_many_files': '{max} documents at most per message.',
+  'chat.file_not_pdf': 'Only PDF documents can be sent.',
   'chat.too_many_images': '{max} pictures at most per message.',
   'notification.chat_message': '{name} sent you a message',
   'notification.chat_mention': '{name} mentioned you in a conversation',

@@ -520,6 +520,8 @@ export const fr = {
   'notification.reply': '{name} a répondu à votre commentaire',
   'notification.like': '{name} aime votre publication',
   'notification.mention': '{name} vous a mentionné·e',
+  'chat.too_many_files': '{max} documents au plus par message.',
+  'chat.file_not_pdf': 'Seuls les documents PDF peuvent être envoyés.',
   'chat.too_many_images': '{max} images au plus par message.',
   'notification.chat_message': '{name} vous a écrit',
   'notification.chat_mention': '{name} vous a mentionné·e dans une conversation',

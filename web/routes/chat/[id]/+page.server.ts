@@ -57,11 +57,17 @@ export const actions: Actions = {
     action(
       event,
       async ({ input, services }) => {
-        await services.chat.send(event.locals.actor, event.params.id, {
-          clientId: input.clientId,
-          body: input.body,
-          replyTo: typeof input.replyTo === 'string' && input.replyTo ? input.replyTo : null,
-        });
+        // Without JavaScript one attachment comes with the form: a picture, or a PDF document.
+        const file = input.attachment instanceof File && input.attachment.size > 0 ? input.attachment : null;
+        const bytes = file ? Buffer.from(await file.arrayBuffer()) : null;
+        const pdf = file !== null && (file.type === 'application/pdf' || /\.pdf$/i.test(file.name));
+        await services.chat.send(
+          event.locals.actor,
+          event.params.id,
+          { clientId: input.clientId, body: input.body, replyTo: typeof input.replyTo === 'string' && input.replyTo ? input.replyTo : null },
+          bytes && !pdf ? [bytes] : [],
+          bytes && pdf ? [{ bytes, name: file!.name }] : [],
+        );
         redirect(303, back(event));
       },
       { form: 'send' },
