@@ -294,6 +294,20 @@ test('between friends, one phone without JavaScript: a conversation from a profi
   await expect(message(dan, 'Tapé sur un téléphone lent')).toHaveCount(1);
   await cleo.unroute('**/_app/immutable/**');
 
+  // Cléo leaves the named conversation from its settings; Dan sees her gone.
+  await cleo.goto(url(`/chat/${collage}`));
+  await cleo.locator('summary', { hasText: 'Réglages de la conversation' }).click();
+  await cleo.getByRole('button', { name: 'Quitter' }).click();
+  await expect(cleo).toHaveURL(/\/chat$/);
+  await expect(cleo.getByRole('link', { name: /Collage jeudi/ })).toHaveCount(0);
+  await dan.goto(url(`/chat/${collage}`));
+  await expect(dan.getByText('Membres : vous')).toBeVisible();
+  // Dan adds her back, from his friends.
+  await dan.locator('summary', { hasText: 'Réglages de la conversation' }).click();
+  await dan.getByLabel('Ajouter un·e ami·e').selectOption({ label: 'Cléo Noire' });
+  await dan.getByRole('button', { name: 'Ajouter', exact: true }).click();
+  await expect(dan.getByText('Membres : vous, Cléo Noire')).toBeVisible();
+
   // An action's discussion: for its organizer and its confirmed participants only.
   const created = await dan.request.post(url('/api/events'), { data: eventInput({ title: 'Collage au marché' }) });
   expect(created.status()).toBe(201);

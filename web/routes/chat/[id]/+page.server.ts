@@ -4,7 +4,7 @@ import { registry } from '#server/registry.ts';
 import { isAppError, toProblem } from '#server/errors.ts';
 import { t } from '#lib/i18n/index.ts';
 import { action } from '#lib/server/forms.ts';
-import { asJson } from '#lib/server/chat.ts';
+import { asJson, myFriends } from '#lib/server/chat.ts';
 import { newClientId, type ChatMessage } from '#lib/chat/client.ts';
 import type { ChatRoom } from '#lib/chat/view.ts';
 
@@ -32,7 +32,12 @@ export const load: PageServerLoad = async ({ params, locals, url }) => {
     // Replying without JavaScript: ?reply=<message id>, among the messages shown.
     const replyId = url.searchParams.get('reply');
     const reply = replyId ? (history.messages.find((m) => m.id === replyId && !m.deletedAt) ?? null) : null;
+    // The owner of a private conversation adds friends from a list.
+    const me = room.kind === 'private' && room.rights.moderate ? await s.repo.userById(locals.actor.userId) : null;
+    const inRoom = new Set(room.members.map((m) => m.id));
+    const addable = me ? (await myFriends(locals.actor, me.username)).filter((f) => !inRoom.has(f.id)) : [];
     return {
+      addable,
       room: asJson(room) as ChatRoom,
       history: asJson(history) as unknown as { messages: ChatMessage[]; version: number; more: boolean },
       before: before ? Number(before) : null,
@@ -98,6 +103,47 @@ export const actions: Actions = {
         redirect(303, back(event, `m-${m.seq}`));
       },
       { form: 'message' },
+    ),
+  addMember: (event) =>
+    action(
+      event,
+      async ({ input, services }) => {
+        await services.chat.addMembers(event.locals.actor, event.params.id, { memberIds: typeof input.userId === 'string' && input.userId ? [input.userId] : [] });
+        redirect(303, `/chat/${event.params.id}#settings`);
+      },
+      { form: 'settings' },
+    ),
+  removeMember: (event) =>
+    action(
+      event,
+      async ({ input, services }) => {
+        await services.chat.removeMember(event.locals.actor, event.params.id, input.userId);
+        // Leaving one's own conversation: back to the list.
+        redirect(303, input.userId === event.locals.actor?.userId ? '/chat' : `/chat/${event.params.id}#settings`);
+      },
+      { form: 'settings' },
+    ),
+  channel: (event) =>
+    action(
+      event,
+      async ({ input, services }) => {
+        await services.chat.updateChannel(event.locals.actor, event.params.id, {
+          ...(typeof input.name === 'string' ? { name: input.name } : {}),
+          readOnly: input.readOnly === 'on',
+        });
+        redirect(303, `/chat/${event.params.id}#settings`);
+      },
+      { form: 'settings' },
+    ),
+  deleteChannel: (event) =>
+    action(
+      event,
+      async ({ services }) => {
+        const room = await services.chat.room(event.locals.actor, event.params.id);
+        await services.chat.deleteChannel(event.locals.actor, event.params.id);
+        redirect(303, room.group ? `/g/${room.group.handle}` : '/chat');
+      },
+      { form: 'settings' },
     ),
   read: (event) =>
     action(
