@@ -105,9 +105,10 @@ describe.each(dialects)('audience matrix on %s', (dialect) => {
           if (notes.body.items.some((x: { link: string }) => x.link.includes(id))) found.push('notification');
           const address = `${viewer.toLowerCase()}@example.org`;
           // Mails leave through the queue: one that is due may still be on its way (a loaded machine).
-          if (may && viewer !== 'author') await n.smtp.waitFor(address, (m) => m.text.includes(id), 10_000).catch(() => null);
+          // (waitFor takes the mail it found out of the list.)
+          const waited = may && viewer !== 'author' ? await n.smtp.waitFor(address, (m) => m.text.includes(id), 10_000).catch(() => null) : null;
           const mails = n.smtp.mails.filter((m) => m.to.includes(address) && m.text.includes(id));
-          if (mails.length) found.push('email');
+          if (waited || mails.length) found.push('email');
         }
         if (!may) expect(found).toEqual([]);
         else {
