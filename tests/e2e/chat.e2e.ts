@@ -250,6 +250,8 @@ test('between friends, one phone without JavaScript: a conversation from a profi
   await say(dan, 'On se retrouve où ?');
   await cleo.goto(url('/chat'));
   await expect(cleo.getByRole('link', { name: /Collage jeudi/ })).toBeVisible();
+  // Dan's page is open: his friend sees him online (presence is never stored).
+  await expect(cleo.getByRole('link', { name: /Dan Bleu/ }).getByTestId('online')).toHaveText('en ligne');
   await expect(cleo.getByTestId('chat-unread-count')).toHaveText('2');
 
   // A long conversation: the latest page first, older ones as Cléo scrolls up, each message once.

@@ -86,6 +86,7 @@ export const chatEn: Record<keyof typeof chatFr, string> = {
   'chat.add_member': 'Add a friend',
   'chat.add': 'Add',
   'chat.delete_channel': 'Delete this channel',
+  'chat.online': 'online',
   'chat.picture': 'Picture',
   'chat.cancel_reply': 'Cancel reply',
   'chat.actions': 'Actions',

@@ -84,6 +84,7 @@ export const chatFr = {
   'chat.add_member': 'Ajouter un·e ami·e',
   'chat.add': 'Ajouter',
   'chat.delete_channel': 'Supprimer ce salon',
+  'chat.online': 'en ligne',
   'chat.picture': 'Image',
   'chat.cancel_reply': 'Annuler la réponse',
   'chat.actions': 'Actions',
