@@ -29,8 +29,11 @@ export interface DomainEvents {
   /** A group got a new channel (its members' sockets join it). */
   'chat.group_room': { groupId: string; roomId: string };
   'chat.room_deleted': { roomId: string };
-  /** A message was stored, or changed (edit, deletion, reaction): for the room's live sockets. */
-  'chat.message': { roomId: string; message: MessageView; created: boolean };
+  /**
+   * A message was stored (`created`: the room's kind and the members it mentions, for
+   * notifications), or changed (edit, deletion, reaction: `created` is null), for live sockets.
+   */
+  'chat.message': { roomId: string; message: MessageView; created: { roomKind: 'direct' | 'private' | 'group' | 'event'; mentioned: string[] } | null };
   /** A member's read position moved (their other devices update their counts). */
   'chat.read': { userId: string; roomId: string; readSeq: number; total: number };
 }

@@ -10,6 +10,7 @@ import { startTestNode, type TestNode } from '../../tests/helpers/node.ts';
 import type { Client } from '../../tests/helpers/client.ts';
 import { eventInput } from '../../tests/helpers/events.ts';
 import sharp from 'sharp';
+import { MAX_SENDS_IN_FLIGHT } from './service.ts';
 
 /** A form with files, as a browser sends it. */
 async function multipart(client: Client, path: string, fields: Record<string, string>, files: { field: string; bytes: Buffer; type: string }[]) {
@@ -135,6 +136,31 @@ describe.each(dialects)('chat on %s', (dialect) => {
     expect(history.messages.map((m: Message) => m.seq)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
     expect(history.messages.filter((m: Message) => m.body === 'une seule fois')).toHaveLength(1);
     expect(history.version).toBe(32);
+  });
+
+  it('asks a send beyond what the process handles at once to come back, storing nothing, and takes the retry', async () => {
+    const room = (await ana.client.post('/api/chat/direct', { userId: ben.user.id })).body;
+    const latest = async () => (await ana.client.get(`/api/chat/rooms/${room.id}/messages?limit=1`)).body.messages[0]?.seq ?? 0;
+    const before = await latest();
+    const socket = await open(n, ana);
+    // As if the process were already handling as many sends as it may.
+    n.node.services.chat.maxSendsInFlight = 0;
+    try {
+      const clientId = cid();
+      const refused = await send(ana, room.id, 'vague', clientId);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: 'unavailable', message: 'Beaucoup de messages arrivent en ce moment : le vôtre sera renvoyé dans un instant.' });
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await call(socket, 'chat:send', { roomId: room.id, clientId, body: 'vague' })).toMatchObject({ ok: false, error: 'unavailable', retryAfter: 1 });
+      expect(await latest()).toBe(before);
+      n.node.services.chat.maxSendsInFlight = MAX_SENDS_IN_FLIGHT;
+      // The client retries with the same id: stored once.
+      expect(await call(socket, 'chat:send', { roomId: room.id, clientId, body: 'vague' })).toMatchObject({ ok: true, duplicate: false, message: { seq: before + 1 } });
+      expect(await latest()).toBe(before + 1);
+    } finally {
+      n.node.services.chat.maxSendsInFlight = MAX_SENDS_IN_FLIGHT;
+      socket.disconnect();
+    }
   });
 
   it('gives a reconnecting client exactly what changed after its version, once and in order', async () => {

@@ -121,7 +121,7 @@ export function chatSocketHandlers(io: Server, d: { chat: ChatService; bus: Even
   bus.on('chat.message', async ({ roomId, message, created }) => {
     io.to(chatRoom(roomId)).emit('chat:message', message);
     // Members with no device connected (on any process) hear of it through notifications.
-    if (created) await chat.notifyAbsent(message, async (userId) => (await io.in(userRoom(userId)).fetchSockets()).length > 0);
+    if (created) await chat.notifyAbsent(message, created, async (userId) => (await io.in(userRoom(userId)).fetchSockets()).length > 0);
   });
   bus.on('chat.read', ({ userId, roomId, readSeq, total }) => {
     io.to(userRoom(userId)).emit('chat:unread', { roomId, readSeq, total });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Database, Schema } from '../db/client.ts';
 import { isPostgres } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
-import { fail } from '../errors.ts';
+import { AppError, fail } from '../errors.ts';
 import { parse, text } from '../validation.ts';
 import { type Actor, requireActor } from '../accounts/actor.ts';
 import type { AccountsRepository } from '../accounts/repository.ts';
@@ -23,7 +23,7 @@ import type { RateLimits } from '../security/rate-limits.ts';
 import type { NotificationService } from '../notifications/service.ts';
 import type { MediaStore } from '../media/store.ts';
 import { processPostImage } from '../media/images.ts';
-import { memberSummary, summaryFields, type MemberSummary } from '../profiles/summary.ts';
+import { memberSummary, summaryFields, type MemberSummary, type SummaryColumns } from '../profiles/summary.ts';
 import { renderMarkdown } from '../posts/markdown.ts';
 import { ChatAccess, type RoomRights, type RoomRow } from './access.ts';
 import { MAX_MESSAGE_FILES, MAX_MESSAGE_IMAGES, MAX_MESSAGE_LENGTH, REACTIONS } from '../../web/lib/chat/limits.ts';
@@ -44,6 +44,13 @@ export const MAX_PRIVATE_MEMBERS = 50;
 export const MAX_CHANNELS = 30;
 /** Most changes one sync returns; the client asks again from the version it got. */
 export const SYNC_LIMIT = 200;
+/**
+ * Sends being handled at once by this process beyond which a new one is asked to come back in a
+ * second (the client keeps it in its outbox and retries): past its capacity a process would
+ * otherwise queue without end, answer every message later and later, and miss the pings of its
+ * sockets (docs/performance.md, "Chat").
+ */
+export const MAX_SENDS_IN_FLIGHT = 200;
 export const HISTORY_LIMIT = 50;
 
 const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
@@ -106,6 +113,18 @@ export interface RoomView {
   rights: RoomRights;
 }
 
+/** Thrown inside the send transaction to undo it when the message was stored already. */
+class AlreadyStored extends Error {}
+
+/** Whether a PostgreSQL error (as the driver, or drizzle around it, throws it) broke this unique index. */
+function uniqueViolation(e: unknown, index: string): boolean {
+  for (let x = e; x && typeof x === 'object'; x = (x as { cause?: unknown }).cause) {
+    const pg = x as { code?: unknown; constraint_name?: unknown };
+    if (pg.code === '23505') return pg.constraint_name === index;
+  }
+  return false;
+}
+
 export class ChatService {
   readonly #db: Database;
   readonly #access: ChatAccess;
@@ -119,6 +138,8 @@ export class ChatService {
   readonly #notifications: NotificationService;
   readonly #media: MediaStore;
   readonly #uploadLimit: number;
+  readonly #roomById: (p: { id: string }) => Promise<RoomRow[]>;
+  readonly #summaryById: (p: { id: string }) => Promise<SummaryColumns[]>;
 
   constructor(d: {
     db: Database;
@@ -144,6 +165,10 @@ export class ChatService {
     this.#notifications = d.notifications;
     this.#media = d.media;
     this.#uploadLimit = d.uploadLimitBytes;
+    // Read on every message sent: prepared once.
+    const { chatRooms: r, users } = d.db.t;
+    this.#roomById = d.db.prepared('chat_room_by_id', (q) => q.select().from(r).where(eq(r.id, sql.placeholder('id'))));
+    this.#summaryById = d.db.prepared('member_summary_by_id', (q) => q.select(summaryFields(users)).from(users).where(eq(users.id, sql.placeholder('id'))));
     this.#access = new ChatAccess({ db: d.db, friends: d.friends, groups: d.groups, events: d.events, eventAccess: d.eventAccess });
   }
 
@@ -155,9 +180,7 @@ export class ChatService {
   // Rooms
 
   async #room(roomId: unknown): Promise<RoomRow> {
-    const rid = parse(id, roomId);
-    const { chatRooms: r } = this.#db.t;
-    const room = (await this.#db.q.select().from(r).where(eq(r.id, rid)))[0];
+    const room = (await this.#roomById({ id: parse(id, roomId) }))[0];
     if (!room) throw fail.notFound('chat.room_unknown');
     return room;
   }
@@ -173,8 +196,7 @@ export class ChatService {
 
   /** Whether a member may read a room (for the socket layer, on each join). */
   async canRead(userId: string, roomId: string): Promise<boolean> {
-    const { chatRooms: r } = this.#db.t;
-    const room = (await this.#db.q.select().from(r).where(eq(r.id, roomId)))[0];
+    const room = (await this.#roomById({ id: roomId }))[0];
     return room ? (await this.#access.rights(userId, room)).read : false;
   }
 
@@ -513,18 +535,47 @@ export class ChatService {
     return room;
   }
 
+  /** The message a member already stored in a room under this client id, as a view. */
+  async #storedAgain(roomId: string, userId: string, clientId: string): Promise<MessageView | null> {
+    const { chatMessages: msg } = this.#db.t;
+    const row = (await this.#db.q.select().from(msg).where(and(eq(msg.roomId, roomId), eq(msg.authorId, userId), eq(msg.clientId, clientId))))[0];
+    return row ? (await this.#views([row]))[0] : null;
+  }
+
   /**
    * Stores a message and returns it; the same client id again returns the stored message
    * (`duplicate`), so a client may resend until it gets an answer.
    */
   async send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[] = [], files: { bytes: Buffer; name: string }[] = []): Promise<{ message: MessageView; duplicate: boolean }> {
+    if (this.#sendsInFlight >= this.maxSendsInFlight) throw new AppError('unavailable', { message: 'chat.busy', retryAfter: 1 });
+    this.#sendsInFlight++;
+    try {
+      return await this.#send(actor, roomId, input, images, files);
+    } finally {
+      this.#sendsInFlight--;
+    }
+  }
+  #sendsInFlight = 0;
+  /** MAX_SENDS_IN_FLIGHT; tests lower it to see the refusal. */
+  maxSendsInFlight = MAX_SENDS_IN_FLIGHT;
+
+  async #send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[], files: { bytes: Buffer; name: string }[]): Promise<{ message: MessageView; duplicate: boolean }> {
     const { a, room, rights } = await this.#readable(actor, roomId);
     const v = parse(sendSchema, input);
-    const { chatMessages: msg, chatRooms: r } = this.#db.t;
-    const stored = async () => (await this.#db.q.select().from(msg).where(and(eq(msg.roomId, room.id), eq(msg.authorId, a.userId), eq(msg.clientId, v.clientId))))[0];
-    const again = await stored();
-    if (again) return { message: (await this.#views([again]))[0], duplicate: true };
-    if (!rights.post) throw fail.forbidden(room.readOnly ? 'chat.read_only' : 'chat.not_allowed');
+    // A retry gets the stored message back. Without attachments the insert finds it (its unique
+    // key), so that the common case costs no lookup; a retry refused below (the room became
+    // read-only, the member is sending too fast) is answered with what was stored all the same.
+    // With attachments, look first: processing them again would be wasted.
+    const retried = async (refusal: unknown) => {
+      const again = await this.#storedAgain(room.id, a.userId, v.clientId);
+      if (again) return { message: again, duplicate: true };
+      throw refusal;
+    };
+    if (images.length || files.length) {
+      const again = await this.#storedAgain(room.id, a.userId, v.clientId);
+      if (again) return { message: again, duplicate: true };
+    }
+    if (!rights.post) return retried(fail.forbidden(room.readOnly ? 'chat.read_only' : 'chat.not_allowed'));
     if (!v.body && !images.length && !files.length) throw fail.invalid({ body: 'chat.message_empty' });
     if (files.length > MAX_MESSAGE_FILES) throw fail.invalid({ files: ['chat.too_many_files', { max: MAX_MESSAGE_FILES }] });
     for (const f of files) {
@@ -533,14 +584,18 @@ export class ChatService {
     }
     if (images.length > MAX_MESSAGE_IMAGES) throw fail.invalid({ images: ['chat.too_many_images', { max: MAX_MESSAGE_IMAGES }] });
     for (const bytes of images) if (bytes.length > this.#uploadLimit) throw fail.tooLarge('avatar.too_large', { mb: Math.round(this.#uploadLimit / 1048576) });
-    await this.#limits.consume(['chat:account', a.userId], ['chat:room', room.id]);
-    let replyTo: string | null = null;
-    if (v.replyTo) {
-      const parent = (await this.#db.q.select({ id: msg.id }).from(msg).where(and(eq(msg.id, v.replyTo), eq(msg.roomId, room.id))))[0];
-      if (!parent) throw fail.invalid({ replyTo: 'chat.message_unknown' });
-      replyTo = parent.id;
+    try {
+      await this.#limits.consume(['chat:account', a.userId], ['chat:room', room.id]);
+    } catch (e) {
+      return retried(e);
     }
-    const html = v.body ? await this.#render(v.body) : '';
+    const { chatMessages: msg, chatRooms: r } = this.#db.t;
+    let parent: MessageRow | null = null;
+    if (v.replyTo) {
+      parent = (await this.#db.q.select().from(msg).where(and(eq(msg.id, v.replyTo), eq(msg.roomId, room.id))))[0] ?? null;
+      if (!parent) throw fail.invalid({ replyTo: 'chat.message_unknown' });
+    }
+    const { html, mentioned } = v.body ? await this.#render(v.body) : { html: '', mentioned: [] };
     // Pictures are re-encoded (no metadata, no GPS position) and stored before the transaction;
     // if it fails, or a racing retry wins, they are removed.
     const pictures: { key: string; width: number; height: number }[] = [];
@@ -552,46 +607,89 @@ export class ChatService {
       for (const bytes of images) processed.push(await processPostImage(bytes));
       for (const img of processed) pictures.push({ key: await this.#media.put('chat', 'webp', img.bytes), width: img.width, height: img.height });
     }
-    const { chatImages: ci, chatFiles: cf } = this.#db.t;
-    const stored_ = [...pictures.map((p) => p.key), ...documents.map((d) => d.key)];
+    const keys = [...pictures.map((p) => p.key), ...documents.map((d) => d.key)];
     const now = new Date();
-    const row = await this.#db.tx(async () => {
-      const current = await this.#lock(room.id);
-      // A retry that raced the first attempt: the first one's message is the answer.
-      const raced = await stored();
-      if (raced) return { row: raced, duplicate: true };
-      const seq = current.lastSeq + 1;
-      const version = current.version + 1;
-      const inserted = (
-        await this.#db.w
-          .insert(msg)
-          .values({ id: newId(), roomId: room.id, seq, version, authorId: a.userId, clientId: v.clientId, body: v.body, bodyHtml: html, replyToId: replyTo, createdAt: now })
-          .returning()
-      )[0];
-      if (pictures.length) await this.#db.w.insert(ci).values(pictures.map((p, i) => ({ id: newId(), messageId: inserted.id, mediaKey: p.key, width: p.width, height: p.height, position: i })));
-      if (documents.length) await this.#db.w.insert(cf).values(documents.map((d, i) => ({ id: newId(), messageId: inserted.id, mediaKey: d.key, name: d.name, size: d.size, position: i })));
-      await this.#db.w.update(r).set({ lastSeq: seq, version, lastMessageAt: now }).where(eq(r.id, room.id));
-      // The sender has read their own message.
-      await this.#setRead(room.id, a.userId, seq);
-      return { row: inserted, duplicate: false };
-    }).catch(async (e: unknown) => {
-      for (const key of stored_) await this.#media.delete(key);
+    const values: MessageRow = { id: newId(), roomId: room.id, seq: 0, version: 0, authorId: a.userId, clientId: v.clientId, body: v.body, bodyHtml: html, replyToId: parent?.id ?? null, editedAt: null, deletedAt: null, createdAt: now };
+    let row: MessageRow;
+    try {
+      row = await this.#store(values, pictures, documents);
+    } catch (e) {
+      for (const key of keys) await this.#media.delete(key);
+      if (e instanceof AlreadyStored) return retried(e);
       throw e;
-    });
-    if (row.duplicate) for (const key of stored_) await this.#media.delete(key);
-    const message = (await this.#views([row.row]))[0];
-    if (!row.duplicate) this.#bus.emit('chat.message', { roomId: room.id, message, created: true });
-    return { message, duplicate: row.duplicate };
+    }
+    // The view is built from what this call holds: one read, of the author's name.
+    const authors = await this.#summaries([a.userId, parent?.authorId ?? null]);
+    const message = this.#toView(row, authors, parent, [], pictures.map((p, i) => ({ ...p, position: i })), documents);
+    this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned } });
+    return { message, duplicate: false };
   }
 
-  async #render(source: string): Promise<string> {
-    const names = renderMarkdown(source).mentions.filter((m) => !m.includes('@'));
-    const found = new Set<string>();
-    for (const name of names.slice(0, 20)) {
-      const user = await this.#accounts.userByUsername(name);
-      if (user && user.status === 'active') found.add(name);
+  /**
+   * Numbers and stores a message: the room's next seq and version are taken with its row's lock
+   * (held until the commit), so sends to one room take turns and rooms do not wait for each
+   * other. Throws AlreadyStored, having changed nothing, when the author stored this client id
+   * already (a retry that raced the first attempt). The sender has read their own message.
+   */
+  async #store(values: MessageRow, pictures: { key: string; width: number; height: number }[], documents: { key: string; name: string; size: number }[]): Promise<MessageRow> {
+    if (isPostgres(this.#db) && !pictures.length && !documents.length) {
+      // One statement, all or nothing, instead of a transaction's five round trips: the common
+      // message, under load, on PostgreSQL (docs/performance.md, "Chat").
+      const v = values;
+      const at = v.createdAt.toISOString();
+      const stored = await this.#db
+        .write<{ seq: number; version: number }>(
+          sql`with next as (
+                update chat_rooms set last_seq = last_seq + 1, version = version + 1, last_message_at = ${at}::timestamptz
+                where id = ${v.roomId} returning last_seq, version
+              ), inserted as (
+                insert into chat_messages (id, room_id, seq, version, author_id, client_id, body, body_html, reply_to_id, created_at)
+                select ${v.id}, ${v.roomId}, next.last_seq, next.version, ${v.authorId}, ${v.clientId}, ${v.body}, ${v.bodyHtml}, ${v.replyToId}, ${at}::timestamptz from next
+                returning seq, version
+              ), seen as (
+                insert into chat_reads (room_id, user_id, seq, updated_at) select ${v.roomId}, ${v.authorId}, seq, ${at}::timestamptz from inserted
+                on conflict (room_id, user_id) do update set seq = greatest(chat_reads.seq, excluded.seq), updated_at = excluded.updated_at
+              )
+              select seq, version from inserted`,
+        )
+        .catch((e: unknown) => {
+          throw uniqueViolation(e, 'chat_messages_client_uq') ? new AlreadyStored() : e;
+        });
+      if (!stored[0]) throw fail.notFound('chat.room_unknown');
+      return { ...values, seq: Number(stored[0].seq), version: Number(stored[0].version) };
     }
-    return renderMarkdown(source, { resolveMention: (n) => (found.has(n) ? `/@${n}` : null) }).html;
+    const { chatMessages: msg, chatRooms: r, chatImages: ci, chatFiles: cf } = this.#db.t;
+    return this.#db.tx(async () => {
+      const next = (
+        await this.#db.w
+          .update(r)
+          .set({ lastSeq: sql`${r.lastSeq} + 1`, version: sql`${r.version} + 1`, lastMessageAt: values.createdAt })
+          .where(eq(r.id, values.roomId))
+          .returning({ seq: r.lastSeq, version: r.version })
+      )[0];
+      if (!next) throw fail.notFound('chat.room_unknown');
+      const inserted = (await this.#db.w.insert(msg).values({ ...values, seq: next.seq, version: next.version }).onConflictDoNothing().returning())[0];
+      if (!inserted) throw new AlreadyStored(); // rolls the numbers back
+      if (pictures.length) await this.#db.w.insert(ci).values(pictures.map((p, i) => ({ id: newId(), messageId: inserted.id, mediaKey: p.key, width: p.width, height: p.height, position: i })));
+      if (documents.length) await this.#db.w.insert(cf).values(documents.map((d, i) => ({ id: newId(), messageId: inserted.id, mediaKey: d.key, name: d.name, size: d.size, position: i })));
+      await this.#setRead(values.roomId, values.authorId!, next.seq);
+      return inserted;
+    });
+  }
+
+  /** Safe HTML of a message, and the local members it mentions (active accounts, at most 20). */
+  async #render(source: string): Promise<{ html: string; mentioned: string[] }> {
+    const first = renderMarkdown(source);
+    const names = first.mentions.filter((m) => !m.includes('@')).slice(0, 20);
+    if (!names.length) return { html: first.html, mentioned: [] };
+    const found = new Map<string, string>();
+    for (const name of names) {
+      const user = await this.#accounts.userByUsername(name);
+      if (user && user.status === 'active') found.set(name, user.id);
+    }
+    if (!found.size) return { html: first.html, mentioned: [] };
+    const html = renderMarkdown(source, { resolveMention: (n) => (found.has(n) ? `/@${n}` : null) }).html;
+    return { html, mentioned: [...found.values()] };
   }
 
   async #message(messageId: unknown): Promise<MessageRow> {
@@ -623,7 +721,7 @@ export class ChatService {
       await this.#db.w.update(r).set({ version }).where(eq(r.id, roomId));
     });
     const message = (await this.#views([await this.#message(messageId)]))[0];
-    this.#bus.emit('chat.message', { roomId, message, created: false });
+    this.#bus.emit('chat.message', { roomId, message, created: null });
     return message;
   }
 
@@ -634,7 +732,7 @@ export class ChatService {
     if (row.deletedAt) throw fail.conflict('chat.message_deleted');
     if (!rights.post) throw fail.forbidden('chat.not_allowed');
     const v = parse(editSchema, input);
-    const html = await this.#render(v.body);
+    const { html } = await this.#render(v.body);
     const { chatMessages: msg } = this.#db.t;
     return this.#change(room.id, row.id, async () => {
       await this.#db.w.update(msg).set({ body: v.body, bodyHtml: html, editedAt: new Date() }).where(eq(msg.id, row.id));
@@ -756,20 +854,20 @@ export class ChatService {
   }
 
   /**
-   * After a new message: the other member of a direct room, and the members mentioned who may read
-   * the room, are notified if none of their devices is connected (`connected`, from the sockets).
+   * After a new message: the other member of a direct room, and the members mentioned (`facts`,
+   * from the send) who may read the room, are notified if none of their devices is connected (`connected`, from the sockets).
    * The notification centre sends one per room until it is read (in-app, and mail per preferences).
    */
-  async notifyAbsent(message: MessageView, connected: (userId: string) => Promise<boolean>): Promise<void> {
+  async notifyAbsent(message: MessageView, facts: { roomKind: RoomRow['kind']; mentioned: string[] }, connected: (userId: string) => Promise<boolean>): Promise<void> {
     if (!message.author || message.deletedAt) return;
+    if (facts.roomKind !== 'direct' && !facts.mentioned.length) return; // most messages: nobody to tell
     const authorId = message.author.id;
     const { chatRooms: r, chatMembers: m } = this.#db.t;
     const room = (await this.#db.q.select().from(r).where(eq(r.id, message.roomId)))[0];
     if (!room) return;
     const targets = new Map<string, 'chat_message' | 'chat_mention'>();
-    for (const name of renderMarkdown(message.body).mentions.filter((x) => !x.includes('@')).slice(0, 20)) {
-      const user = await this.#accounts.userByUsername(name);
-      if (user && user.id !== authorId && (await this.#access.rights(user.id, room)).read) targets.set(user.id, 'chat_mention');
+    for (const userId of facts.mentioned) {
+      if (userId !== authorId && (await this.#access.rights(userId, room)).read) targets.set(userId, 'chat_mention');
     }
     if (room.kind === 'direct') {
       const other = (await this.#db.q.select({ u: m.userId }).from(m).where(and(eq(m.roomId, room.id), ne(m.userId, authorId))))[0]?.u;
@@ -800,52 +898,57 @@ export class ChatService {
   /** Views of message rows (authors, replies, reactions), in the order given. */
   async #views(rows: MessageRow[]): Promise<MessageView[]> {
     if (!rows.length) return [];
-    const { users, chatMessages: msg, chatReactions: re } = this.#db.t;
+    const { chatMessages: msg, chatReactions: re, chatImages: ci, chatFiles: cf } = this.#db.t;
+    const ids = rows.map((r) => r.id);
     const parentIds = [...new Set(rows.map((r) => r.replyToId).filter((x): x is string => x !== null))];
-    const parents = parentIds.length ? await this.#db.q.select().from(msg).where(inArray(msg.id, parentIds)) : [];
-    const authorIds = [...new Set([...rows, ...parents].map((r) => r.authorId).filter((x): x is string => x !== null))];
-    const authors = new Map((authorIds.length ? await this.#db.q.select(summaryFields(users)).from(users).where(inArray(users.id, authorIds)) : []).map((u) => [u.id, memberSummary(u)]));
-    const reactions = await this.#db.q
-      .select()
-      .from(re)
-      .where(inArray(re.messageId, rows.map((r) => r.id)))
-      .orderBy(asc(re.createdAt));
-    const { chatImages: ci, chatFiles: cf } = this.#db.t;
-    const documents = await this.#db.q
-      .select()
-      .from(cf)
-      .where(inArray(cf.messageId, rows.map((r) => r.id)))
-      .orderBy(asc(cf.position));
-    const pictures = await this.#db.q
-      .select()
-      .from(ci)
-      .where(inArray(ci.messageId, rows.map((r) => r.id)))
-      .orderBy(asc(ci.position));
-    const byParent = new Map(parents.map((p) => [p.id, p]));
-    return rows.map((r) => {
-      const parent = r.replyToId ? byParent.get(r.replyToId) : undefined;
-      const mine = reactions.filter((x) => x.messageId === r.id);
-      const emojis = [...new Set(mine.map((x) => x.emoji))];
-      return {
-        id: r.id,
-        roomId: r.roomId,
-        seq: r.seq,
-        version: r.version,
-        author: r.authorId ? (authors.get(r.authorId) ?? null) : null,
-        clientId: r.clientId,
-        body: r.body,
-        html: r.bodyHtml,
-        replyTo: parent
-          ? { id: parent.id, seq: parent.seq, author: parent.authorId ? (authors.get(parent.authorId) ?? null) : null, excerpt: parent.deletedAt ? '' : parent.body.slice(0, 140), deleted: parent.deletedAt !== null }
-          : null,
-        reactions: emojis.map((emoji) => ({ emoji, userIds: mine.filter((x) => x.emoji === emoji).map((x) => x.userId) })),
-        images: pictures.filter((p) => p.messageId === r.id).map((p) => ({ url: `/media/${p.mediaKey}`, width: p.width, height: p.height })),
-        files: documents.filter((d) => d.messageId === r.id).map((d) => ({ url: `/media/${d.mediaKey}`, name: d.name, size: d.size })),
-        editedAt: r.editedAt,
-        deletedAt: r.deletedAt,
-        createdAt: r.createdAt,
-      };
-    });
+    const parents = new Map((parentIds.length ? await this.#db.q.select().from(msg).where(inArray(msg.id, parentIds)) : []).map((p) => [p.id, p]));
+    const authors = await this.#summaries([...rows, ...parents.values()].map((r) => r.authorId));
+    const reactions = await this.#db.q.select().from(re).where(inArray(re.messageId, ids)).orderBy(asc(re.createdAt));
+    const documents = await this.#db.q.select().from(cf).where(inArray(cf.messageId, ids)).orderBy(asc(cf.position));
+    const pictures = await this.#db.q.select().from(ci).where(inArray(ci.messageId, ids)).orderBy(asc(ci.position));
+    const of = <T extends { messageId: string }>(list: T[], id: string) => list.filter((x) => x.messageId === id);
+    return rows.map((r) =>
+      this.#toView(r, authors, r.replyToId ? (parents.get(r.replyToId) ?? null) : null, of(reactions, r.id), of(pictures, r.id), of(documents, r.id)),
+    );
+  }
+
+  /** Members' names and pictures as shown beside their messages. */
+  async #summaries(userIds: (string | null)[]): Promise<Map<string, MemberSummary>> {
+    const ids = [...new Set(userIds.filter((x): x is string => x !== null))];
+    if (!ids.length) return new Map();
+    if (ids.length === 1) return new Map((await this.#summaryById({ id: ids[0] })).map((u) => [u.id, memberSummary(u)]));
+    const { users } = this.#db.t;
+    return new Map((await this.#db.q.select(summaryFields(users)).from(users).where(inArray(users.id, ids))).map((u) => [u.id, memberSummary(u)]));
+  }
+
+  /** One message as members see it, from its row and what goes with it (in their order). */
+  #toView(
+    r: MessageRow,
+    authors: Map<string, MemberSummary>,
+    parent: MessageRow | null,
+    reactions: { emoji: string; userId: string }[],
+    pictures: { key?: string; mediaKey?: string; width: number; height: number }[],
+    documents: { key?: string; mediaKey?: string; name: string; size: number }[],
+  ): MessageView {
+    const author = (id: string | null) => (id ? (authors.get(id) ?? null) : null);
+    const emojis = [...new Set(reactions.map((x) => x.emoji))];
+    return {
+      id: r.id,
+      roomId: r.roomId,
+      seq: r.seq,
+      version: r.version,
+      author: author(r.authorId),
+      clientId: r.clientId,
+      body: r.body,
+      html: r.bodyHtml,
+      replyTo: parent ? { id: parent.id, seq: parent.seq, author: author(parent.authorId), excerpt: parent.deletedAt ? '' : parent.body.slice(0, 140), deleted: parent.deletedAt !== null } : null,
+      reactions: emojis.map((emoji) => ({ emoji, userIds: reactions.filter((x) => x.emoji === emoji).map((x) => x.userId) })),
+      images: pictures.map((p) => ({ url: `/media/${p.mediaKey ?? p.key}`, width: p.width, height: p.height })),
+      files: documents.map((d) => ({ url: `/media/${d.mediaKey ?? d.key}`, name: d.name, size: d.size })),
+      editedAt: r.editedAt,
+      deletedAt: r.deletedAt,
+      createdAt: r.createdAt,
+    };
   }
 
   /**

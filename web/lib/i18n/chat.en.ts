@@ -23,6 +23,7 @@ export const chatEn: Record<keyof typeof chatFr, string> = {
   'chat.too_many_channels': 'This group already has the most channels allowed.',
   'chat.main_room_fixed': 'The group’s main room cannot be renamed or deleted.',
   'chat.read_only': 'This channel is for the organizers’ announcements.',
+  'chat.busy': 'Many messages are arriving right now: yours will be sent again in a moment.',
   'chat.not_author': 'Only the author can change this message.',
   'chat.message_deleted': 'This message was deleted.',
   'chat.search_too_short': 'Search at least two letters.',

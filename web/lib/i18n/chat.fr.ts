@@ -21,6 +21,7 @@ export const chatFr = {
   'chat.too_many_channels': 'Ce groupe a déjà le nombre maximal de salons.',
   'chat.main_room_fixed': 'Le salon principal du groupe ne peut être ni renommé ni supprimé.',
   'chat.read_only': 'Ce salon est réservé aux annonces des organisateur·rices.',
+  'chat.busy': 'Beaucoup de messages arrivent en ce moment : le vôtre sera renvoyé dans un instant.',
   'chat.not_author': 'Seul·e l’auteur·rice peut modifier ce message.',
   'chat.message_deleted': 'Ce message a été supprimé.',
   'chat.search_too_short': 'Cherchez au moins deux lettres.',
