@@ -14,7 +14,6 @@ import { buildHttpApp, healthCheck } from './http/app.ts';
 import { INTERNAL_HEADERS } from './http/security.ts';
 import { pruneTiles } from './http/tiles.ts';
 import { attachRealtime } from './realtime/io.ts';
-import { LoopLag } from './realtime/load.ts';
 import { setRegistry } from './registry.ts';
 
 export type WebMode = 'build' | 'dev' | 'none';
@@ -95,8 +94,6 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const server = createServer(app);
   let io: IoServer | null = null;
   let closeWeb = async () => {};
-  const lag = new LoopLag();
-  services.chat.watchLoopLag(() => lag.ms);
   if (config.role !== 'worker') {
     io = attachRealtime(server, {
       sessions: services.sessions,
@@ -173,7 +170,6 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       if (closed) return;
       closed = true;
       workers.abort();
-      lag.stop();
       if (maintenance) clearInterval(maintenance);
       if (digests) clearInterval(digests);
       if (io) await new Promise<void>((r) => io!.close(() => r()));

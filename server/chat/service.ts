@@ -45,13 +45,12 @@ export const MAX_CHANNELS = 30;
 /** Most changes one sync returns; the client asks again from the version it got. */
 export const SYNC_LIMIT = 200;
 /**
- * Past its capacity a process would queue messages without end, answer every one later and later
- * and miss the pings of its sockets; instead a new message is asked to come back in a second (the
- * client keeps it in its outbox and sends it again) while this many sends are under way in the
- * process, or while its event loop runs more than MAX_LOOP_LAG_MS late (docs/performance.md, "Chat").
+ * Sends being handled at once by this process beyond which a new one is asked to come back in a
+ * second (the client keeps it in its outbox and retries): past its capacity a process would
+ * otherwise queue without end, answer every message later and later, and miss the pings of its
+ * sockets (docs/performance.md, "Chat").
  */
 export const MAX_SENDS_IN_FLIGHT = 200;
-export const MAX_LOOP_LAG_MS = 100;
 export const HISTORY_LIMIT = 50;
 
 const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
@@ -548,7 +547,7 @@ export class ChatService {
    * (`duplicate`), so a client may resend until it gets an answer.
    */
   async send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[] = [], files: { bytes: Buffer; name: string }[] = []): Promise<{ message: MessageView; duplicate: boolean }> {
-    if (this.#sendsInFlight >= this.maxSendsInFlight || this.#loopLag() > MAX_LOOP_LAG_MS) throw new AppError('unavailable', { message: 'chat.busy', retryAfter: 1 });
+    if (this.#sendsInFlight >= this.maxSendsInFlight) throw new AppError('unavailable', { message: 'chat.busy', retryAfter: 1 });
     this.#sendsInFlight++;
     try {
       return await this.#send(actor, roomId, input, images, files);
@@ -559,11 +558,6 @@ export class ChatService {
   #sendsInFlight = 0;
   /** MAX_SENDS_IN_FLIGHT; tests lower it to see the refusal. */
   maxSendsInFlight = MAX_SENDS_IN_FLIGHT;
-  #loopLag: () => number = () => 0;
-  /** How late the process's event loop runs, in ms (set by the node that serves the sockets). */
-  watchLoopLag(lag: () => number): void {
-    this.#loopLag = lag;
-  }
 
   async #send(actor: Actor | null, roomId: unknown, input: unknown, images: Buffer[], files: { bytes: Buffer; name: string }[]): Promise<{ message: MessageView; duplicate: boolean }> {
     const { a, room, rights } = await this.#readable(actor, roomId);

@@ -47,9 +47,6 @@ export async function startTestNode(dialect: Dialect = 'sqlite', opts: { rateLim
   await setupLogging(config.logLevel);
   const node = await startNode(config, { web: 'none', announceSetup: true });
   if (opts.rateLimits === false) node.services.limits.disable();
-  // The test process runs vitest beside the node, and CI machines pause: a slow turn of the loop
-  // here is not an overload. Tests of the guard set the lag themselves.
-  node.services.chat.watchLoopLag(() => 0);
   const url = config.publicUrl;
   const client = (o?: { origin?: string | null; language?: string }) => new Client(url, o);
   const t: TestNode = {
