@@ -45,12 +45,13 @@ export const MAX_CHANNELS = 30;
 /** Most changes one sync returns; the client asks again from the version it got. */
 export const SYNC_LIMIT = 200;
 /**
- * Sends being handled at once by this process beyond which a new one is asked to come back in a
- * second (the client keeps it in its outbox and retries): past its capacity a process would
- * otherwise queue without end, answer every message later and later, and miss the pings of its
- * sockets (docs/performance.md, "Chat").
+ * Sends under way at once in this process beyond which a new one is asked to come back in a second
+ * (the client keeps it in its outbox and sends it again): a bound on the memory a process gives to
+ * waiting sends when its database falls behind. Only a bound: refusing costs nearly as much CPU as
+ * storing, so shedding load earlier (by event-loop lag) delivered less, not more
+ * (docs/performance.md, "Chat").
  */
-export const MAX_SENDS_IN_FLIGHT = 200;
+export const MAX_SENDS_IN_FLIGHT = 1000;
 export const HISTORY_LIMIT = 50;
 
 const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
