@@ -138,6 +138,18 @@ describe.each(dialects)('chat on %s', (dialect) => {
     expect(history.version).toBe(32);
   });
 
+  it('shows a sender’s new name on the messages sent after the change', async () => {
+    const room = (await ana.client.post('/api/chat/direct', { userId: ben.user.id })).body;
+    const before = (await send(ben, room.id, 'avant')).body.message;
+    expect(before.author.displayName).toBe('Ben');
+    expect((await ben.client.patch('/api/me', { displayName: 'Benoît' })).status).toBe(200);
+    try {
+      expect((await send(ben, room.id, 'après')).body.message.author.displayName).toBe('Benoît');
+    } finally {
+      await ben.client.patch('/api/me', { displayName: 'Ben' });
+    }
+  });
+
   it('asks a send beyond what the process handles at once to come back, storing nothing, and takes the retry', async () => {
     const room = (await ana.client.post('/api/chat/direct', { userId: ben.user.id })).body;
     const latest = async () => (await ana.client.get(`/api/chat/rooms/${room.id}/messages?limit=1`)).body.messages[0]?.seq ?? 0;

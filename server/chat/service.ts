@@ -51,8 +51,9 @@ export const SYNC_LIMIT = 200;
  * storing, so shedding load earlier (by event-loop lag) delivered less, not more
  * (docs/performance.md, "Chat").
  */
-export const MAX_SENDS_IN_FLIGHT = 1000;
+export const MAX_SENDS_IN_FLIGHT = 10_000;
 export const HISTORY_LIMIT = 50;
+const SENDER_CACHE_MS = 30_000;
 
 const id = z.string({ error: 'chat.room_unknown' }).min(1, 'chat.room_unknown').max(64, 'chat.room_unknown');
 const sendSchema = z.object({
@@ -170,6 +171,9 @@ export class ChatService {
     const { chatRooms: r, users } = d.db.t;
     this.#roomById = d.db.prepared('chat_room_by_id', (q) => q.select().from(r).where(eq(r.id, sql.placeholder('id'))));
     this.#summaryById = d.db.prepared('member_summary_by_id', (q) => q.select(summaryFields(users)).from(users).where(eq(users.id, sql.placeholder('id'))));
+    const forget = ({ userId }: { userId: string }) => void this.#senders.delete(userId);
+    d.bus.on('user.updated', forget);
+    d.bus.on('user.deleted', forget);
     this.#access = new ChatAccess({ db: d.db, friends: d.friends, groups: d.groups, events: d.events, eventAccess: d.eventAccess });
   }
 
@@ -619,8 +623,8 @@ export class ChatService {
       if (e instanceof AlreadyStored) return retried(e);
       throw e;
     }
-    // The view is built from what this call holds: one read, of the author's name.
-    const authors = await this.#summaries([a.userId, parent?.authorId ?? null]);
+    // The view is built from what this call holds and the author's name (kept a few seconds).
+    const authors = parent?.authorId && parent.authorId !== a.userId ? await this.#summaries([a.userId, parent.authorId]) : await this.#senderSummary(a.userId).then((u) => new Map(u ? [[a.userId, u]] : []));
     const message = this.#toView(row, authors, parent, [], pictures.map((p, i) => ({ ...p, position: i })), documents);
     this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned } });
     return { message, duplicate: false };
@@ -912,6 +916,22 @@ export class ChatService {
       this.#toView(r, authors, r.replyToId ? (parents.get(r.replyToId) ?? null) : null, of(reactions, r.id), of(pictures, r.id), of(documents, r.id)),
     );
   }
+
+  /**
+   * A sender's name and picture, kept SENDER_CACHE_MS so that a conversation in full flow does not
+   * read them for every line; dropped at once when the member changes them on this process (on
+   * another process the old name shows for those seconds at most).
+   */
+  async #senderSummary(userId: string): Promise<MemberSummary | null> {
+    const cached = this.#senders.get(userId);
+    if (cached && cached.until > Date.now()) return cached.summary;
+    const row = (await this.#summaryById({ id: userId }))[0];
+    const summary = row ? memberSummary(row) : null;
+    if (this.#senders.size >= 10_000) this.#senders.delete(this.#senders.keys().next().value!);
+    this.#senders.set(userId, { summary, until: Date.now() + SENDER_CACHE_MS });
+    return summary;
+  }
+  readonly #senders = new Map<string, { summary: MemberSummary | null; until: number }>();
 
   /** Members' names and pictures as shown beside their messages. */
   async #summaries(userIds: (string | null)[]): Promise<Map<string, MemberSummary>> {
