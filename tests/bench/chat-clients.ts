@@ -1,11 +1,18 @@
 // The load generator of tests/bench/chat.bench.ts, run as child processes (forked by the
-// benchmark, never run by hand): each holds a share of the socket.io-client connections
-// (websocket transport, one Manager each), sends its share of the messages at a fixed rate
-// (open loop: a slow answer does not slow the sender down, it shows as latency), and records
-// send-to-receive and send-to-ack latency in histograms of 0.1 ms bins.
+// benchmark, never run by hand): each holds a share of the connections, sends its share of the
+// messages at a fixed rate (open loop: a slow answer does not slow the sender down, it shows as
+// latency), and records send-to-receive and send-to-ack latency in histograms of 0.1 ms bins.
 // The message body carries the phase and the send time: `bench <phase> <epoch ms> …`, with
 // performance.timeOrigin + performance.now() on both ends (one machine, one clock).
-import { io as connect, type Socket } from 'socket.io-client';
+//
+// Two kinds of client (BENCH_CLIENT): `lean` (the default) speaks the Socket.IO protocol (v5 over
+// Engine.IO v4, websocket transport) itself on a bare WebSocket and reads only what it measures
+// (the body's send time, the ack's id and `ok`), so that on a two-core machine the cores go to
+// the servers under test rather than to 5,000 full clients; `socket.io` uses socket.io-client, one
+// Manager per connection, as a browser page would (heavier: it parses every message).
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { io as connect } from 'socket.io-client';
 
 export interface ClientSpec {
   /** node: the session token (cookie); bare: unused. */
@@ -56,21 +63,34 @@ const sparse = (h: Uint32Array) => {
   return out;
 };
 
-let sockets: { socket: Socket; spec: ClientSpec }[] = [];
+/** An acknowledgement, as far as it is measured. */
+type Answer = { ok?: boolean; error?: string; duplicate?: boolean };
+
+/** One connection, whichever kind of client holds it. */
+interface Conn {
+  send(event: string, payload: Record<string, unknown>, ack: (answer: Answer) => void): void;
+  close(): void;
+  onLost(listener: (why: string) => void): void;
+}
+
+let sockets: { socket: Conn; spec: ClientSpec }[] = [];
 /** Sockets lost after connecting, by reason ("ping timeout": the server heard no pong in time,
  * its pings being queued behind the messages): reported with every phase. */
 const lost: Record<string, number> = {};
 let stopping = false;
 let proc = 0;
 let counter = 0;
+/** Client ids are unique per process run: the servers of the capacity steps share the database of
+ * the first ones, where the same id from the same member would be answered as a retry. */
+const RUN = randomBytes(4).toString('hex');
 
-function onMessage(message: { body?: unknown }) {
+/** Counts a received message whose body is `bench <phase> <epoch ms> …` (ignores anything else). */
+function received(body: string, from: number) {
   const at = now();
-  const body = message?.body;
-  if (typeof body !== 'string' || !body.startsWith('bench ')) return;
-  const sp1 = body.indexOf(' ', 6);
+  if (!body.startsWith('bench ', from)) return;
+  const sp1 = body.indexOf(' ', from + 6);
   const sp2 = body.indexOf(' ', sp1 + 1);
-  const p = phaseOf(body.slice(6, sp1));
+  const p = phaseOf(body.slice(from + 6, sp1));
   const ms = at - Number(body.slice(sp1 + 1, sp2));
   p.recvTotal++;
   if (at >= p.t0 && at <= p.t1) p.recvInWindow++;
@@ -79,7 +99,71 @@ function onMessage(message: { body?: unknown }) {
   p.recv[bin(ms)]++;
 }
 
-function open(url: string, mode: 'node' | 'bare', spec: ClientSpec): Promise<Socket> {
+const BODY = '"body":"';
+const MESSAGE = '42["chat:message",';
+const READY = '42["chat:ready"';
+
+/**
+ * The lean client: Engine.IO v4 packets over a WebSocket, one per frame — `0{…}` open, `2`/`3`
+ * ping/pong, `40`/`40{…}` Socket.IO connect, `42[event, payload]` an event, `42<id>[…]` an event
+ * wanting an ack, `43<id>[answer]` the ack, `41` disconnect.
+ */
+function openLean(url: string, mode: 'node' | 'bare', spec: ClientSpec): Promise<Conn> {
+  const u = new URL('/socket.io/?EIO=4&transport=websocket', url);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(u, { headers: mode === 'node' ? { cookie: `session=${spec.token}`, origin: new URL(url).origin } : {}, perMessageDeflate: false });
+  const acks = new Map<number, (answer: Answer) => void>();
+  let nextAck = 0;
+  const lostListeners: ((why: string) => void)[] = [];
+  let closedByUs = false;
+  const conn: Conn = {
+    send(event, payload, ack) {
+      const id = nextAck++;
+      acks.set(id, ack);
+      ws.send(`42${id}${JSON.stringify([event, payload])}`);
+    },
+    close() {
+      closedByUs = true;
+      ws.close();
+    },
+    onLost(listener) {
+      lostListeners.push(listener);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    ws.on('message', (data) => {
+      const m = data.toString();
+      if (m.startsWith(MESSAGE)) {
+        const at = m.indexOf(BODY, MESSAGE.length);
+        if (at >= 0) received(m, at + BODY.length);
+      } else if (m === '2') ws.send('3');
+      else if (m.startsWith('43')) {
+        const open = m.indexOf('[', 2);
+        const id = Number(m.slice(2, open));
+        const ack = acks.get(id);
+        if (!ack) return;
+        acks.delete(id);
+        ack(m.startsWith('{"ok":true', open + 1) ? { ok: true, duplicate: m.endsWith('"duplicate":true}]') } : ((JSON.parse(m.slice(open))[0] ?? {}) as { ok?: boolean; error?: string }));
+      } else if (m.startsWith('0')) ws.send(mode === 'bare' ? `40${JSON.stringify({ room: spec.roomId })}` : '40');
+      else if (m.startsWith(READY)) {
+        ready = true;
+        resolve(conn);
+      } else if (m.startsWith('44')) reject(new Error(`connect_error: ${m.slice(2)}`));
+      else if (m.startsWith('41') || m === '1') ws.close();
+    });
+    ws.on('error', (e) => {
+      if (!ready) reject(e);
+    });
+    ws.on('close', (code) => {
+      if (!ready) reject(new Error(`closed before ready (${code})`));
+      else if (!closedByUs && !stopping) for (const l of lostListeners) l(code === 1005 || code === 1006 ? 'transport close' : `closed ${code}`);
+    });
+  });
+}
+
+/** The full client: socket.io-client, as a page would use it. */
+function openFull(url: string, mode: 'node' | 'bare', spec: ClientSpec): Promise<Conn> {
   const socket = connect(url, {
     transports: ['websocket'],
     forceNew: true,
@@ -87,13 +171,22 @@ function open(url: string, mode: 'node' | 'bare', spec: ClientSpec): Promise<Soc
     timeout: 60_000,
     ...(mode === 'node' ? { extraHeaders: { cookie: `session=${spec.token}`, origin: new URL(url).origin } } : { auth: { room: spec.roomId } }),
   });
-  socket.on('chat:message', onMessage);
+  socket.on('chat:message', (message: { body?: unknown }) => {
+    if (typeof message?.body === 'string') received(message.body, 0);
+  });
+  const conn: Conn = {
+    send: (event, payload, ack) => socket.emit(event, payload, (answer: Answer) => ack(answer)),
+    close: () => socket.disconnect(),
+    onLost: (listener) => socket.on('disconnect', (why) => listener(why)),
+  };
   return new Promise((resolve, reject) => {
-    socket.once('chat:ready', () => resolve(socket));
+    socket.once('chat:ready', () => resolve(conn));
     socket.once('connect_error', (e) => reject(e));
     socket.once('disconnect', (why) => reject(new Error(`disconnected: ${why}`)));
   });
 }
+
+const open = process.env.BENCH_CLIENT === 'socket.io' ? openFull : openLean;
 
 async function init(m: Extract<Msg, { type: 'init' }>) {
   proc = m.proc;
@@ -113,7 +206,7 @@ async function init(m: Extract<Msg, { type: 'init' }>) {
   await Promise.all(Array.from({ length: m.concurrency }, worker));
   // Disconnections later on are reported, not silently dropped.
   for (const { socket } of sockets)
-    socket.on('disconnect', (why) => {
+    socket.onLost((why) => {
       if (!stopping) lost[why] = (lost[why] ?? 0) + 1;
     });
   return { connected: sockets.length, failed: errors.length, errors: errors.slice(0, 5), ms: performance.now() - t0 };
@@ -123,7 +216,7 @@ function run(m: Extract<Msg, { type: 'run' }>): Promise<{ sent: number }> {
   const p = phaseOf(m.phase);
   p.t0 = m.t0;
   p.t1 = m.t0 + m.seconds * 1000;
-  const byRoom = new Map<number, Socket[]>();
+  const byRoom = new Map<number, Conn[]>();
   for (const { socket, spec } of sockets) {
     const list = byRoom.get(spec.roomIndex) ?? [];
     list.push(socket);
@@ -139,11 +232,13 @@ function run(m: Extract<Msg, { type: 'run' }>): Promise<{ sent: number }> {
     const socket = list[Math.floor(k / rooms.length) % list.length];
     k++;
     const sentAt = now();
-    const clientId = `bench${proc}_${(counter++).toString(36)}`;
+    const clientId = `b${RUN}_${proc}_${(counter++).toString(36)}`;
     p.sent++;
-    socket.emit('chat:send', { roomId: roomIds.get(room), clientId, body: `bench ${m.phase} ${sentAt.toFixed(3)} ${room}` }, (answer: { ok?: boolean; error?: string }) => {
+    socket.send('chat:send', { roomId: roomIds.get(room), clientId, body: `bench ${m.phase} ${sentAt.toFixed(3)} ${room}` }, (answer: Answer) => {
       p.ack[bin(now() - sentAt)]++;
-      if (answer?.ok) p.acked++;
+      // A duplicate would mean the id was used before: the message was not delivered again.
+      if (answer?.ok && answer.duplicate) p.ackErrors.duplicate = (p.ackErrors.duplicate ?? 0) + 1;
+      else if (answer?.ok) p.acked++;
       else p.ackErrors[answer?.error ?? 'unknown'] = (p.ackErrors[answer?.error ?? 'unknown'] ?? 0) + 1;
     });
   };
@@ -195,7 +290,7 @@ process.on('message', async (m: Msg) => {
     }
     case 'stop':
       stopping = true;
-      for (const { socket } of sockets) socket.disconnect();
+      for (const { socket } of sockets) socket.close();
       sockets = [];
       reply({ id: m.id });
       setTimeout(() => process.exit(0), 50);

@@ -4,15 +4,20 @@
 // included) and stored per second, send-to-receive and send-to-ack latency (p50, p99, max), the
 // server's memory per connection and its CPU, each against a bare socket.io echo server measured
 // beside it with the same harness and load (our ceiling): same socket.io version and options, one
-// handler that broadcasts each chat:send to its room and acknowledges it.
+// handler that broadcasts each chat:send to its room and acknowledges it. Not part of `npm test`.
 //
 //   npm run exec -- node tests/bench/chat.bench.ts          (SQLite; PostgreSQL too when
-//   DATABASE_URL_TEST is set; about 10 minutes per database)
+//   DATABASE_URL_TEST is set; 15 to 20 minutes per database)
 //
-// How: the database is seeded directly (members, groups with their main room, one session
-// each); the servers run in child processes (tests/bench/chat-server.ts), the clients in others
-// (tests/bench/chat-clients.ts: socket.io-client, websocket transport, one connection per
-// member, session cookie and Origin as a browser sends them). Senders go round the rooms and
+// Part 1 (service): ChatService.send alone, in this process, one call at a time (no socket, no
+// broadcast), against a primary-key read of the room: the part of a message's cost that is ours.
+//
+// Part 2 (load), the issue's benchmark. The database is seeded directly (members, groups with
+// their main room, one session each); the servers run in child processes (chat-server.ts), the
+// clients in others (chat-clients.ts: one WebSocket connection per member, with the session cookie
+// and Origin a browser sends, speaking the Socket.IO protocol itself and reading only what it
+// measures, so that the machine's two cores go to the servers rather than to the load generator;
+// BENCH_CLIENT=socket.io uses socket.io-client instead, as a page would). Senders go round the rooms and
 // round each room's members, in open loop (a slow answer does not slow the sending down), with
 // the send time in the message body; receivers subtract it from their clock (one machine).
 // Receptions are counted inside the window, latencies of every message sent in it (the drain
@@ -23,31 +28,34 @@
 // their clients connected, loaded one at a time (the idle one costs next to nothing), the bare
 // echo just before the node. First the issue's load (after a warm-up at 100 msg/s); then, on
 // fresh servers (a load a server cannot follow leaves a queue, and past the ping timeout dropped
-// sockets, that would spoil any later window), capacity steps of STEP_SECONDS at each rate of
-// BENCH_CAPACITY, the two in turn at each rate, each until it falls clearly behind. Memory: a
-// server's RSS (and V8 heap) with every client connected and idle minus the same before the
-// first connection, after a full GC, divided by the number of connections. CPU: the server
-// process's (all its threads), the clients', and the whole machine's during the window, in
-// cores (what is not ours is someone else's); per message, net of the idle server's. Rate limits
-// stay on while the load is within the chat policies (1,000 msg/s over 100 rooms and 5,000
-// members is 600 a minute per room and 12 per member); they are turned off (limits.disable())
-// for loads beyond 16 msg/s per room.
+// sockets, that would spoil any later window), capacity steps of BENCH_STEP_SECONDS at each rate
+// of BENCH_CAPACITY, the two in turn at each rate, each until it falls clearly behind.
+// Memory: a server's RSS (and V8 heap) with every client connected and idle minus the same before
+// the first connection, after a full GC, divided by the number of connections. CPU: the server
+// process's (all its threads), the clients', and the whole machine's during the window, in cores
+// (what is not ours is someone else's); per message, net of the idle server's. Rate limits stay
+// on while the load is within the chat policies (1,000 msg/s over 100 rooms and 5,000 members is
+// 600 a minute per room and 12 per member); they are turned off (limits.disable()) for loads
+// beyond 16 msg/s per room, and in part 1.
 //
 // Knobs: BENCH_CLIENTS (5000), BENCH_ROOMS (100), BENCH_RATE (messages/s, 1000), BENCH_SECONDS
 // (60), BENCH_WARMUP (s, 5), BENCH_PROCS (client processes per server, 2), BENCH_DIALECTS
-// (sqlite,postgres), BENCH_CAPACITY (50,100,150,200,300,400,500,600,800,1000,1200,1500,2000;
-// empty: none), BENCH_STEP_SECONDS (10), BENCH_PIN (e.g. 0:1: taskset CPU lists of the servers
-// and of the clients), BENCH_NICE (e.g. -10:-5: their scheduling priorities), BENCH_PROFILE=1
-// (a CPU profile of each server over the issue's window, for DevTools), BENCH_RATE_LIMITS=0.
+// (sqlite,postgres), BENCH_PARTS (service,load), BENCH_SENDS (2000, part 1), BENCH_CAPACITY
+// (50,100,150,200,300,400,500,600,800,1000,1200,1500,2000; empty: no steps), BENCH_STEP_SECONDS
+// (10), BENCH_PIN (e.g. 0:1: taskset CPU lists of the servers and of the clients), BENCH_NICE
+// (e.g. -10:-5: their scheduling priorities), BENCH_PROFILE=1 (a CPU profile of each server over
+// the issue's window, for DevTools), BENCH_RATE_LIMITS=0, BENCH_CLIENT (lean, or socket.io).
 // A quick look: BENCH_SECONDS=10 BENCH_WARMUP=2 BENCH_CAPACITY= (about 3 minutes per database).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { createTestDatabase, pgUrl, type TestDatabase } from '../helpers/db.ts';
 import { hashSecret, newId, newSecret } from '../../server/accounts/secrets.ts';
 import type { Database } from '../../server/db/client.ts';
+import { loadConfig } from '../../server/config.ts';
+import { buildServices } from '../../server/services.ts';
 import type { ClientSpec } from './chat-clients.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 5000);
@@ -64,6 +72,8 @@ const PIN = process.env.BENCH_PIN ? process.env.BENCH_PIN.split(':') : null;
 /** e.g. `-10:-5`: scheduling priority (nice) of the server and of the client processes, so that
  * other work on a shared machine takes what they leave (negative values need root). */
 const NICE = process.env.BENCH_NICE ? process.env.BENCH_NICE.split(':') : null;
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'service,load').split(','));
+const SENDS = Number(process.env.BENCH_SENDS ?? 2000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',').filter((d): d is 'sqlite' | 'postgres' => d === 'sqlite' || (d === 'postgres' && pgUrl !== null));
 const PER_ROOM = Math.ceil(CLIENTS / ROOMS);
 const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'chat-bench-prof-')) : null;
@@ -143,10 +153,11 @@ async function batches<T>(db: Database, rows: T[], insert: (chunk: T[]) => Promi
   }
 }
 
-async function seed(db: Database): Promise<ClientSpec[]> {
+async function seed(db: Database, people = CLIENTS, roomCount = ROOMS): Promise<ClientSpec[]> {
   const t = db.t;
   const at = new Date();
-  const users = Array.from({ length: CLIENTS }, (_, i) => ({
+  const perRoom = Math.ceil(people / roomCount);
+  const users = Array.from({ length: people }, (_, i) => ({
     id: id('u', i),
     username: `chatbench${i}`,
     email: `chat${i}@example.org`,
@@ -156,18 +167,18 @@ async function seed(db: Database): Promise<ClientSpec[]> {
     updatedAt: at,
   }));
   await batches(db, users, (c) => db.w.insert(t.users).values(c));
-  const groups = Array.from({ length: ROOMS }, (_, r) => ({
+  const groups = Array.from({ length: roomCount }, (_, r) => ({
     id: id('g', r),
     handle: `chatbench${r}`,
     name: `Groupe ${r}`,
     searchName: `groupe ${r}`,
     kind: 'local' as const,
-    memberCount: Math.min(PER_ROOM, CLIENTS - r * PER_ROOM),
+    memberCount: Math.min(perRoom, people - r * perRoom),
     createdAt: at,
     updatedAt: at,
   }));
   await batches(db, groups, (c) => db.w.insert(t.groups).values(c));
-  const members = users.map((u, i) => ({ groupId: id('g', Math.floor(i / PER_ROOM)), userId: u.id, role: i % PER_ROOM === 0 ? ('admin' as const) : ('member' as const), joinedAt: at }));
+  const members = users.map((u, i) => ({ groupId: id('g', Math.floor(i / perRoom)), userId: u.id, role: i % perRoom === 0 ? ('admin' as const) : ('member' as const), joinedAt: at }));
   await batches(db, members, (c) => db.w.insert(t.groupMembers).values(c));
   const rooms = groups.map((g, r) => ({ id: roomIdOf(r), kind: 'group' as const, groupId: g.id, pairKey: `main:${g.id}`, main: true, createdAt: at }));
   await batches(db, rooms, (c) => db.w.insert(t.chatRooms).values(c));
@@ -175,7 +186,7 @@ async function seed(db: Database): Promise<ClientSpec[]> {
   const sessions = users.map((u, i) => {
     const sid = newId();
     const secret = newSecret();
-    specs.push({ token: `${sid}.${secret}`, roomId: roomIdOf(Math.floor(i / PER_ROOM)), roomIndex: Math.floor(i / PER_ROOM) });
+    specs.push({ token: `${sid}.${secret}`, roomId: roomIdOf(Math.floor(i / perRoom)), roomIndex: Math.floor(i / perRoom) });
     return { id: sid, secretHash: hashSecret(secret), userId: u.id, deviceLabel: 'bench', createdAt: at, lastUsedAt: at, expiresAt: new Date(at.getTime() + 30 * 86_400_000) };
   });
   await batches(db, sessions, (c) => db.w.insert(t.sessions).values(c));
@@ -491,10 +502,57 @@ async function measureDialect(dialect: 'sqlite' | 'postgres'): Promise<[TargetRe
 }
 
 // ---------------------------------------------------------------------------------------------
+// The service alone: ChatService.send in this process, one call at a time, no socket and no
+// broadcast listener (the part of a message's cost that is ours), against a primary-key read of
+// the room on the same database.
+
+interface ServiceLine {
+  dialect: string;
+  pk: number;
+  send: number;
+  sendCpu: number;
+}
+
+async function serviceBench(dialect: 'sqlite' | 'postgres'): Promise<ServiceLine> {
+  const h = await createTestDatabase(dialect);
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-service-'));
+  try {
+    await seed(h.db, PER_ROOM, 1);
+    const services = buildServices(loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'error' }), h.db, null);
+    services.limits.disable(); // SENDS messages in a few seconds in one room
+    const room = roomIdOf(0);
+    const { chatRooms: r } = h.db.t;
+    let n = 0;
+    const send = () => services.chat.send({ userId: id('u', n % PER_ROOM), role: 'member', sessionId: null }, room, { clientId: `service_${n++}`, body: `bench s ${now().toFixed(3)} 0` });
+    const pk = () => h.db.q.select().from(r).where(eq(r.id, room));
+    const time = async (fn: () => Promise<unknown>, runs: number) => {
+      for (let i = 0; i < 200; i++) await fn(); // warm-up
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < runs; i++) {
+        await fn();
+        if (i % 100 === 99) await tick(); // let finalizers and timers run, as a server would
+      }
+      const c = process.cpuUsage(cpu);
+      return { wall: (performance.now() - t0) / runs, cpu: (c.user + c.system) / 1000 / runs };
+    };
+    const read = await time(pk, SENDS);
+    const sent = await time(send, SENDS);
+    console.error(`[service, ${dialect}] send ${fmt(sent.wall, 2)} ms (CPU ${fmt(sent.cpu, 2)} ms), primary-key read ${fmt(read.wall, 3)} ms`);
+    return { dialect: dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL', pk: read.wall, send: sent.wall, sendCpu: sent.cpu };
+  } finally {
+    await h.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const started = performance.now();
+const service: ServiceLine[] = [];
+if (PARTS.has('service')) for (const dialect of DIALECTS) service.push(await serviceBench(dialect));
 const pairs: [TargetResult, TargetResult][] = [];
-for (const dialect of DIALECTS) pairs.push(await measureDialect(dialect));
+if (PARTS.has('load')) for (const dialect of DIALECTS) pairs.push(await measureDialect(dialect));
 
 const ratio = (x: number, base: number | undefined, d = 2) => (base === undefined || !base || !Number.isFinite(x) || !Number.isFinite(base) ? '–' : fmt(x / base, d));
 const errors = (e: Record<string, number>) => Object.entries(e).map(([k, v]) => `${v} ${k}`).join(', ') || '0';
@@ -505,8 +563,15 @@ const lostText = (l: Record<string, number>) => Object.entries(l).map(([k, v]) =
 const best = (r: TargetResult, test: (s: PhaseResult) => boolean) => Math.max(0, ...r.steps.filter(test).map((s) => s.rate));
 const perSecond = (r: PhaseResult) => Math.round(r.inWindow / r.seconds);
 
+if (service.length) {
+  console.log(`\nChatService.send alone (in process, one at a time, ${SENDS} sends after 200 of warm-up; no socket)`);
+  console.log('| database | primary-key read of the room (ms) | send (ms) | ÷ PK read | send, CPU (ms) |');
+  console.log('|---|---|---|---|---|');
+  for (const l of service) console.log(`| ${l.dialect} | ${fmt(l.pk, 3)} | ${fmt(l.send, 2)} | ${fmt(l.send / l.pk, 0)} | ${fmt(l.sendCpu, 2)} |`);
+}
+if (!pairs.length) process.exit(0);
 console.log(
-  `\nChat: ${CLIENTS} clients (websocket, ${PROCS} client processes per server${PIN ? `, pinned ${PIN.join(' / ')}` : ''}${NICE ? `, nice ${NICE.join(' / ')}` : ''}) in ${ROOMS} rooms of ${PER_ROOM}; ${((performance.now() - started) / 1000).toFixed(0)} s in all. Each node is measured beside a bare socket.io echo loaded just before it (same machine, same minutes). ∞: more than that share of the messages had not arrived when the drain ended (nothing new for 3 s, or 30 s after the window).`,
+  `\nChat: ${CLIENTS} clients (websocket, ${process.env.BENCH_CLIENT === 'socket.io' ? 'socket.io-client' : 'lean Socket.IO protocol client'}, ${PROCS} client processes per server${PIN ? `, pinned ${PIN.join(' / ')}` : ''}${NICE ? `, nice ${NICE.join(' / ')}` : ''}) in ${ROOMS} rooms of ${PER_ROOM}; ${((performance.now() - started) / 1000).toFixed(0)} s in all. Each node is measured beside a bare socket.io echo loaded just before it (same machine, same minutes). ∞: more than that share of the messages had not arrived when the drain ended (nothing new for 3 s, or 30 s after the window).`,
 );
 console.log(`\n${RATE} msg/s for ${SECONDS} s (the issue's load)`);
 console.log('| server | delivered/s (in window) | ÷ bare | stored/s | p50 ms | ÷ bare | p99 ms | ÷ bare | max ms | ack p50 / p99 ms | ack errors | sockets dropped | server CPU (cores) | CPU ms per message | clients CPU (cores) | machine busy (cores) |');
