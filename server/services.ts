@@ -22,6 +22,8 @@ import { InboundLog } from './federation/inbound-log.ts';
 import { type AppFederation, buildFederation } from './federation/federation.ts';
 import { KnownInstances } from './federation/instances.ts';
 import { RemoteLookup } from './federation/lookup.ts';
+import { FederationPolicy } from './federation/policy.ts';
+import { RemoteActors } from './federation/actors.ts';
 import { FriendsRepository } from './friends/repository.ts';
 import { FriendService } from './friends/service.ts';
 import { GroupsRepository } from './groups/repository.ts';
@@ -53,6 +55,8 @@ export interface Services {
   inbound: InboundLog;
   instances: KnownInstances;
   remote: RemoteLookup;
+  policy: FederationPolicy;
+  actors: RemoteActors;
   friendsRepo: FriendsRepository;
   friends: FriendService;
   groups: GroupService;
@@ -110,7 +114,9 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   const keys = new ActorKeys(db);
   events.on('user.deleted', ({ userId }) => keys.forget(userId));
   const instances = new KnownInstances(db, config.publicUrl);
+  const policy = new FederationPolicy(db, config.publicUrl);
   const federation = buildFederation({
+    federatesWith: (host) => policy.federatesWith(host),
     publicUrl: config.publicUrl,
     kv: new DbKvStore(db),
     queue: new DbMessageQueue(db, { queue: 'fedify', onError: (error) => fedLog.warn('federation queue: {error}', { error }) }),
@@ -140,7 +146,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   const chat = new ChatService({ db, accounts: repo, friends: friendsRepo, groups: groupsRepo, events: eventsDomain.repo, eventAccess: eventsDomain.access, limits, bus: events, notifications, media, uploadLimitBytes: config.uploadLimitBytes });
   privacy.addEraser((userId) => chat.eraseAuthor(userId));
   notifications.setChatHooks({ readable: (userId, roomId) => chat.canRead(userId, roomId) });
-  const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress });
+  const actors = new RemoteActors({ db, federation, policy, publicUrl: config.publicUrl });
+  const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress, policy, actors });
   return {
     config,
     db,
@@ -159,6 +166,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     inbound,
     instances,
     remote,
+    policy,
+    actors,
     friendsRepo,
     friends,
     groups,

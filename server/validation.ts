@@ -50,7 +50,10 @@ export const email = z
   .trim()
   .toLowerCase()
   .max(254, 'email.invalid')
-  .pipe(z.email({ error: 'email.invalid' }));
+  .pipe(z.email({ error: 'email.invalid' }))
+  // `.invalid` is reserved (RFC 2606): nobody receives mail there, and the addresses of people of
+  // other servers live under it (decision 0017).
+  .refine((e) => !/\.invalid$/.test(e), 'email.invalid');
 
 export const postalCode = z
   .string({ error: 'postal_code.invalid' })

@@ -35,7 +35,7 @@ export class AccountsRepository {
 
   async userByEmail(email: string): Promise<UserRow | undefined> {
     const { users } = this.#db.t;
-    return (await this.#db.q.select().from(users).where(eq(users.email, email)))[0];
+    return (await this.#db.q.select().from(users).where(and(eq(users.email, email), isNull(users.host))))[0];
   }
 
   async userByUsername(username: string): Promise<UserRow | undefined> {
@@ -77,7 +77,7 @@ export class AccountsRepository {
 
   async countUsers(): Promise<number> {
     const { users } = this.#db.t;
-    return Number((await this.#db.q.select({ n: count() }).from(users))[0]?.n ?? 0);
+    return Number((await this.#db.q.select({ n: count() }).from(users).where(isNull(users.host)))[0]?.n ?? 0);
   }
 
   async countActiveAdmins(): Promise<number> {
@@ -100,7 +100,7 @@ export class AccountsRepository {
           sql`lower(${users.email}) like ${`%${term}%`}`,
         )
       : undefined;
-    return this.#db.q.select().from(users).where(where).orderBy(desc(users.createdAt)).limit(opts.limit).offset(opts.offset);
+    return this.#db.q.select().from(users).where(and(isNull(users.host), where)).orderBy(desc(users.createdAt)).limit(opts.limit).offset(opts.offset);
   }
 
   // Sessions

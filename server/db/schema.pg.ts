@@ -37,6 +37,8 @@ export const users = pgTable(
     lon: doublePrecision('lon'),
     searchName: text('search_name').notNull().default(''),
     unsubscribeToken: text('unsubscribe_token'),
+    /** Null for members of this instance; the host (and port) of their server for remote actors. */
+    host: text('host'),
     digestSentAt: ts('digest_sent_at'),
     consentVersion: text('consent_version'),
     consentedAt: ts('consented_at'),
@@ -49,6 +51,7 @@ export const users = pgTable(
     uniqueIndex('users_unsubscribe_uq').on(t.unsubscribeToken),
     index('users_search_idx').on(t.searchName),
     index('users_geo_idx').on(t.lat, t.lon),
+    index('users_host_idx').on(t.host),
   ],
 );
 
@@ -181,6 +184,48 @@ export const knownInstances = pgTable('known_instances', {
 
 // Friends: a friendship is stored in both directions (one row per member), so that "my friends"
 // is one index range. Federation maps it to a mutual Follow.
+/**
+ * Actors of other servers that this instance knows: a remote member is a row of `users` and a
+ * remote group a row of `groups` (with `host` set), each with one row here under the same id
+ * (decision 0017). Nothing here is trusted more than the document it was read from.
+ */
+export const remoteActors = pgTable(
+  'remote_actors',
+  {
+    id: text('id').primaryKey(),
+    uri: text('uri').notNull(),
+    host: text('host').notNull(),
+    /** Person, Service, Application, Group, Organization. */
+    type: text('type').notNull(),
+    inbox: text('inbox').notNull(),
+    sharedInbox: text('shared_inbox'),
+    outbox: text('outbox'),
+    followers: text('followers'),
+    /** Their page for people (profile or group page on that server). */
+    url: text('url'),
+    /** Their picture's address on that server (shown through our media proxy). */
+    iconUrl: text('icon_url'),
+    /** Set when the actor moved to another account (Move). */
+    movedTo: text('moved_to'),
+    /** The actor document as received (text: keys in their order). */
+    raw: text('raw').notNull(),
+    fetchedAt: ts('fetched_at').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('remote_actors_uri_uq').on(t.uri), index('remote_actors_host_idx').on(t.host)],
+);
+/** What the admin decided about another server: allow (allow-list mode), block, or limits. */
+export const federationPolicies = pgTable('federation_policies', {
+  host: text('host').primaryKey(),
+  /** allow: on the allow-list; block: nothing in or out; silence: kept out of public lists and feeds. */
+  action: text('action', { enum: ['allow', 'block', 'silence'] }).notNull(),
+  rejectMedia: bool('reject_media').notNull().default(false),
+  rejectReports: bool('reject_reports').notNull().default(false),
+  note: text('note').notNull().default(''),
+  createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
 export const friendRequests = pgTable(
   'friend_requests',
   {
@@ -190,6 +235,8 @@ export const friendRequests = pgTable(
     toId: text('to_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The Follow activity that carries the request, when one side is remote. */
+    uri: text('uri'),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [primaryKey({ name: 'friend_requests_pk', columns: [t.fromId, t.toId] }), index('friend_requests_to_idx').on(t.toId, t.createdAt)],
@@ -205,6 +252,8 @@ export const friendships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     since: ts('since').notNull(),
+    /** When the friend is remote: the accepted Follow from user to friend (to undo it). */
+    followUri: text('follow_uri'),
   },
   (t) => [primaryKey({ name: 'friendships_pk', columns: [t.userId, t.friendId] }), index('friendships_friend_idx').on(t.friendId)],
 );
@@ -247,6 +296,8 @@ export const groups = pgTable(
     membersVisibility: text('members_visibility', { enum: ['public', 'members', 'organizers'] }).notNull().default('members'),
     pinnedPostId: text('pinned_post_id'),
     memberCount: integer('member_count').notNull().default(0),
+    /** Null for groups of this instance; the host of their server for remote groups. */
+    host: text('host'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
@@ -319,6 +370,8 @@ export const groupFollows = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The Follow activity, when the follower or the group is remote. */
+    uri: text('uri'),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [primaryKey({ name: 'group_follows_pk', columns: [t.groupId, t.userId] }), index('group_follows_user_idx').on(t.userId)],
@@ -340,10 +393,15 @@ export const posts = pgTable(
     searchText: text('search_text').notNull().default(''),
     commentCount: integer('comment_count').notNull().default(0),
     likeCount: integer('like_count').notNull().default(0),
+    /** ActivityPub id of a post from another server (ours are derived from the id). */
+    uri: text('uri'),
+    /** Its page on that server. */
+    url: text('url'),
     createdAt: ts('created_at').notNull(),
     editedAt: ts('edited_at'),
   },
   (t) => [
+    uniqueIndex('posts_uri_uq').on(t.uri),
     index('posts_author_idx').on(t.authorId, t.createdAt, t.id),
     index('posts_group_idx').on(t.groupId, t.createdAt, t.id),
     index('posts_audience_idx').on(t.audience, t.createdAt, t.id),
@@ -403,10 +461,12 @@ export const comments = pgTable(
     parentId: text('parent_id'),
     source: text('source').notNull(),
     html: text('html').notNull(),
+    /** ActivityPub id of a comment from another server. */
+    uri: text('uri'),
     createdAt: ts('created_at').notNull(),
     editedAt: ts('edited_at'),
   },
-  (t) => [index('comments_post_idx').on(t.postId, t.createdAt), index('comments_author_idx').on(t.authorId), index('comments_parent_idx').on(t.parentId)],
+  (t) => [uniqueIndex('comments_uri_uq').on(t.uri), index('comments_post_idx').on(t.postId, t.createdAt), index('comments_author_idx').on(t.authorId), index('comments_parent_idx').on(t.parentId)],
 );
 
 export const likes = pgTable(
@@ -418,6 +478,8 @@ export const likes = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The Like activity, when the liker is remote (to match its Undo). */
+    uri: text('uri'),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [primaryKey({ name: 'likes_pk', columns: [t.postId, t.userId] }), index('likes_user_idx').on(t.userId)],

@@ -12,6 +12,7 @@ import type { ActorKeys } from './keys.ts';
 import type { InboundLog } from './inbound-log.ts';
 import type { KnownInstances } from './instances.ts';
 import { escapeHtml } from '../html.ts';
+import { loaderFactories } from './loader.ts';
 
 /** The identifier of the instance actor; member identifiers are 16-character ids, so no clash. */
 export const INSTANCE_ACTOR = 'instance';
@@ -29,6 +30,8 @@ export interface FederationDeps {
   countUsers: () => Promise<number>;
   /** Test-only: lets two instances on loopback reach each other (disables the SSRF guard). */
   allowPrivateAddress: boolean;
+  /** Whether the instance's policy lets us talk to a server (every fetch asks it first). */
+  federatesWith: (host: string) => Promise<boolean>;
 }
 
 export type AppFederation = Federation<null>;
@@ -42,6 +45,9 @@ export function buildFederation(d: FederationDeps): AppFederation {
     origin: d.publicUrl.origin,
     allowPrivateAddress: d.allowPrivateAddress,
     signatureTimeWindow: Temporal.Duration.from({ hours: 1 }),
+    // Every fetch (actors, keys, objects) through our hardened loader: policy, SSRF guard, media
+    // type, size, redirects, id check (server/federation/loader.ts).
+    ...loaderFactories({ mayFetch: d.federatesWith, allowPrivateAddress: d.allowPrivateAddress, userAgent: `${SOFTWARE.name}/${SOFTWARE.version} (+${d.publicUrl.origin})` }),
   });
 
   const personFor = async (ctx: Parameters<Parameters<AppFederation['setActorDispatcher']>[1]>[0], user: UserRow) => {

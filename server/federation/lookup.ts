@@ -9,21 +9,30 @@ import { parse } from '../validation.ts';
 import { type Actor, requireActor } from '../accounts/actor.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
 import { type AppFederation, INSTANCE_ACTOR } from './federation.ts';
+import type { FederationPolicy } from './policy.ts';
+import type { RemoteActors } from './actors.ts';
 
 export interface RemoteAccount {
+  /** Its ActivityPub id. */
   id: string;
   handle: string;
   name: string | null;
+  /** Its page on its server. */
   url: string | null;
   type: string;
+  /** Our row for it: a member-like person or a group, and its handle here (/@name@host). */
+  localId: string;
+  kind: 'person' | 'group';
+  username: string;
 }
 
+const HANDLE = /^@?[^@\s/]+@[^@\s/]+$/;
 const handleSchema = z.object({
   handle: z
-    .string()
+    .string({ error: 'federation.lookup_invalid' })
     .trim()
-    .max(300)
-    .regex(/^@?[^@\s/]+@[^@\s/]+$/, 'validation.invalid'),
+    .max(300, 'federation.lookup_invalid')
+    .refine((h) => HANDLE.test(h) || /^https?:\/\/[^\s]+$/i.test(h), 'federation.lookup_invalid'),
 });
 
 const AS2 = /^application\/(activity\+json|ld\+json)/;
@@ -35,7 +44,12 @@ export class RemoteLookup {
   readonly #limits: RateLimits;
   readonly #allowPrivateAddress: boolean;
 
-  constructor(d: { federation: AppFederation; publicUrl: URL; limits: RateLimits; allowPrivateAddress: boolean }) {
+  readonly #policy: FederationPolicy;
+  readonly #actors: RemoteActors;
+
+  constructor(d: { federation: AppFederation; publicUrl: URL; limits: RateLimits; allowPrivateAddress: boolean; policy: FederationPolicy; actors: RemoteActors }) {
+    this.#policy = d.policy;
+    this.#actors = d.actors;
     this.#federation = d.federation;
     this.#publicUrl = d.publicUrl;
     this.#limits = d.limits;
@@ -61,25 +75,38 @@ export class RemoteLookup {
     return self?.href ? new URL(self.href) : null;
   }
 
-  /** Members look up remote accounts; the result says who they are, nothing more. */
+  /** Members look up a remote account or group by handle (@name@host) or by the address of its page. */
   async lookup(actor: Actor | null, input: unknown): Promise<RemoteAccount> {
     const a = requireActor(actor);
     const { handle } = parse(handleSchema, input);
     await this.#limits.consume(['remote-lookup:account', a.userId]);
-    const [user, host] = handle.replace(/^@/, '').split('@');
-    const href = await this.#webfinger(user, host.toLowerCase());
-    if (!href) throw fail.notFound();
+    let href: URL | null;
+    let user: string | null = null;
+    if (HANDLE.test(handle)) {
+      const [name, host] = handle.replace(/^@/, '').split('@');
+      user = name;
+      if (!(await this.#policy.federatesWith(host.toLowerCase()))) throw fail.notFound('federation.not_federated');
+      href = await this.#webfinger(name, host.toLowerCase());
+    } else href = new URL(handle);
+    if (!href || href.origin === this.#publicUrl.origin) throw fail.notFound('federation.lookup_not_found');
+    if (!(await this.#policy.federatesWith(href.host))) throw fail.notFound('federation.not_federated');
     const ctx = this.#federation.createContext(this.#publicUrl, null);
     const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
     const object = await ctx.lookupObject(href.href, { documentLoader }).catch(() => null);
-    // The document must be an actor served from the host the handle names (no cross-origin).
-    if (!object || !isActor(object) || !object.id || object.id.host !== href.host) throw fail.notFound();
+    // The document must be an actor served from the host the handle (or address) names.
+    if (!object || !isActor(object) || !object.id || object.id.host !== href.host) throw fail.notFound('federation.lookup_not_found');
+    const stored = await this.#actors.store(object);
+    if (!stored) throw fail.notFound('federation.lookup_not_found');
+    const local = await this.#actors.localHandle(stored);
     return {
       id: object.id.href,
       handle: `@${object.preferredUsername ?? user}@${object.id.host}`,
       name: object.name?.toString() ?? null,
       url: object.url instanceof URL ? object.url.href : null,
       type: object.constructor.name,
+      localId: stored.id,
+      kind: stored.kind,
+      username: local,
     };
   }
 }

@@ -62,6 +62,8 @@ export class MailService {
 
   /** Renders and queues a mail (joins the caller's transaction). */
   async send(mail: OutgoingMail): Promise<void> {
+    // People of other servers are rows with a reserved, undeliverable address (decision 0017).
+    if (/@remote\.invalid$/i.test(mail.to)) return;
     const rendered = renderMail(mail.template, mail.params, mail.locale, await this.#instanceName());
     const id = newId();
     const { mails } = this.#db.t;

@@ -172,6 +172,9 @@ export class NotificationService {
   /** Records a notification (in the caller's transaction), unless the member turned it off. */
   async notify(n: NewNotification): Promise<void> {
     if (n.actorId && n.actorId === n.userId) return;
+    // People of other servers are told by their own server, not by us.
+    const { users } = this.#db.t;
+    if ((await this.#db.q.select({ host: users.host }).from(users).where(eq(users.id, n.userId)))[0]?.host) return;
     if (n.actorId && (await this.#friends.blockedEither(n.userId, n.actorId))) return;
     const channel = await this.#channel(n.userId, n.type);
     if (channel === 'off') return;

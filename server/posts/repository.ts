@@ -171,7 +171,7 @@ export class PostsRepository {
     return (await this.#db.q.select().from(comments).where(eq(comments.id, id)))[0];
   }
 
-  async insertComment(row: CommentRow): Promise<void> {
+  async insertComment(row: Omit<CommentRow, 'uri'> & { uri?: string | null }): Promise<void> {
     const { comments, posts } = this.#db.t;
     await this.#db.w.insert(comments).values(row);
     await this.#db.w.update(posts).set({ commentCount: sql`${posts.commentCount} + 1` }).where(eq(posts.id, row.postId));

@@ -65,6 +65,8 @@ export const NOT_PERSONAL = {
   event_vocab: 'kinds of action and concerns, as the administrator names them',
   event_report_concerns: 'concerns ticked in field reports (anonymous once the author is gone)',
   chat_rooms: 'conversations and channels (kind, name, counters); the starter link is removed with the account',
+  remote_actors: 'people and groups of other servers, as their servers publish them (address, inbox, picture address, document); not members of this instance',
+  federation_policies: 'what the administrator decided about other servers (allowed, blocked, limits), with who decided',
 } as const;
 
 const deleteSchema = z.object({ confirm: z.string().max(100) });

@@ -3,6 +3,7 @@ import type { fr } from './fr.ts';
 import { eventsEn } from './events.en.ts';
 import { organizeEn } from './organize.en.ts';
 import { chatEn } from './chat.en.ts';
+import { federationEn } from './federation.en.ts';
 
 export const en: Record<keyof typeof fr, string> = {
   'app.name': 'Activist network',
@@ -577,4 +578,5 @@ export const en: Record<keyof typeof fr, string> = {
   ...eventsEn,
   ...organizeEn,
   ...chatEn,
+  ...federationEn,
 };

@@ -3,6 +3,7 @@
 import { eventsFr } from './events.fr.ts';
 import { organizeFr } from './organize.fr.ts';
 import { chatFr } from './chat.fr.ts';
+import { federationFr } from './federation.fr.ts';
 
 export const fr = {
   // Général
@@ -597,4 +598,5 @@ export const fr = {
   ...eventsFr,
   ...organizeFr,
   ...chatFr,
+  ...federationFr,
 } as const;
