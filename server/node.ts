@@ -130,6 +130,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         await services.inbound.purge(now);
         await services.notifications.purge(now);
         if (config.map.tileUrl) await pruneTiles(config.dataDir, now.getTime());
+        await services.remoteMedia.prune(now.getTime());
       } catch (e) {
         log.warn('maintenance failed: {e}', { e });
       }

@@ -35,6 +35,7 @@ import { NotificationService } from './notifications/service.ts';
 import { SearchService } from './search/service.ts';
 import { buildEventsDomain, type EventsDomain } from './events/index.ts';
 import { ChatService } from './chat/service.ts';
+import { RemoteMedia } from './media/remote.ts';
 
 export interface Services {
   config: Config;
@@ -72,6 +73,8 @@ export interface Services {
   eventVocab: EventsDomain['vocab'];
   chat: ChatService;
   eventNotifier: EventsDomain['notifier'];
+  /** Pictures of other servers, shown through this instance (`urlFor` in views). */
+  remoteMedia: RemoteMedia;
 }
 
 export function buildServices(config: Config, db: Database, redis: Redis | null): Services {
@@ -148,6 +151,14 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   notifications.setChatHooks({ readable: (userId, roomId) => chat.canRead(userId, roomId) });
   const actors = new RemoteActors({ db, federation, policy, publicUrl: config.publicUrl });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress, policy, actors });
+  const remoteMedia = new RemoteMedia({
+    db,
+    policy,
+    dataDir: config.dataDir,
+    allowPrivateAddress: config.allowPrivateAddress,
+    publicUrl: config.publicUrl,
+    onError: (error) => fedLog.warn('remote media: {error}', { error }),
+  });
   return {
     config,
     db,
@@ -183,5 +194,6 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     eventVocab: eventsDomain.vocab,
     eventNotifier: eventsDomain.notifier,
     chat,
+    remoteMedia,
   };
 }

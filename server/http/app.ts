@@ -24,6 +24,7 @@ import { federationBridge } from './bridge.ts';
 import { csrfGuard, INTERNAL_HEADERS, internalHeaders, securityHeaders } from './security.ts';
 import { handleAs2ProfileLookup, nodeInfoLinks } from './federation-extras.ts';
 import { tileProxy } from './tiles.ts';
+import { remoteMediaRoute } from './remote-media.ts';
 
 export interface HttpAppOptions {
   /** Origins besides PUBLIC_URL allowed to post (the dev server's own origin, in dev). */
@@ -85,6 +86,10 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
       await tiles(req, res);
     });
   }
+
+  // Pictures of other servers, fetched for the browsers (see media/remote.ts); before /media,
+  // which knows only our uploads.
+  app.get('/media/remote/:key', remoteMediaRoute(s.remoteMedia));
 
   // Uploads: only names we generated, never rendered as a document of this origin.
   app.use(
