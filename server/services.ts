@@ -99,7 +99,6 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   });
   const sessions = new SessionService({ db, repo, events, sessionDays: config.sessionDays });
   const accounts = new AccountService({ db, repo, sessions, mail, instance, limits, events, publicUrl: config.publicUrl });
-  const admin = new AdminService({ db, repo, sessions, instance, limits, events });
   const media = new MediaStore(config.dataDir);
   const friendsRepo = new FriendsRepository(db);
   const groupsRepo = new GroupsRepository(db);
@@ -118,6 +117,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   events.on('user.deleted', ({ userId }) => keys.forget(userId));
   const instances = new KnownInstances(db, config.publicUrl);
   const policy = new FederationPolicy(db, config.publicUrl);
+  const admin = new AdminService({ db, repo, sessions, instance, limits, events, policy });
   const federation = buildFederation({
     federatesWith: (host) => policy.federatesWith(host),
     publicUrl: config.publicUrl,

@@ -16,6 +16,7 @@ import { newId } from './secrets.ts';
 import type { SessionService } from './sessions.ts';
 import { availableUsername } from './usernames.ts';
 import { normalizeForSearch } from '../search/normalize.ts';
+import type { FederationPolicy } from '../federation/policy.ts';
 
 const setupSchema = z.object({
   token: z.string().max(128),
@@ -23,6 +24,8 @@ const setupSchema = z.object({
   email,
   displayName: text(60, 'display_name.invalid').pipe(z.string().min(1, 'display_name.invalid')),
   password: z.string({ error: 'validation.required' }).max(PASSWORD_MAX * 4, 'password.too_long'),
+  // The default: a movement's network of trusted instances, opened server by server.
+  federationMode: z.enum(['open', 'allowlist'], { error: 'federation.mode_invalid' }).optional().default('allowlist'),
 });
 
 const listSchema = z.object({
@@ -55,6 +58,7 @@ export class AdminService {
   readonly #instance: InstanceService;
   readonly #limits: RateLimits;
   readonly #events: EventBus;
+  readonly #policy: Pick<FederationPolicy, 'writeMode'>;
 
   constructor(deps: {
     db: Database;
@@ -63,6 +67,7 @@ export class AdminService {
     instance: InstanceService;
     limits: RateLimits;
     events: EventBus;
+    policy: Pick<FederationPolicy, 'writeMode'>;
   }) {
     this.#db = deps.db;
     this.#repo = deps.repo;
@@ -70,6 +75,7 @@ export class AdminService {
     this.#instance = deps.instance;
     this.#limits = deps.limits;
     this.#events = deps.events;
+    this.#policy = deps.policy;
   }
 
   /** Whether the instance still waits for its first administrator. */
@@ -87,6 +93,7 @@ export class AdminService {
     const user = await this.#db.tx(async () => {
       await this.#instance.consumeSetupToken(v.token);
       if ((await this.#repo.countActiveAdmins()) > 0) throw fail.gone('setup.invalid_token');
+      await this.#policy.writeMode(v.federationMode);
       const existing = await this.#repo.userByEmail(v.email);
       if (existing) return (await this.#repo.updateUser(existing.id, { role: 'admin', status: 'active', passwordHash }))!;
       const now = new Date();

@@ -6,8 +6,9 @@
 //   - redirects followed by hand, at most MAX_REDIRECTS, each hop checked again;
 //   - an ActivityStreams media type required (CVE-2024-25623: a JSON "picture" uploaded on the
 //     victim's server passed for an object), at most MAX_BYTES, JSON at most MAX_DEPTH deep;
-//   - the document's `id` equal to the URL asked for, or to where a redirect led on the same
-//     origin (CVE-2024-23832: objects whose id was not checked took over accounts).
+//   - the document served by the origin asked for, its `id` equal to the URL asked for or to
+//     where a redirect led on that origin; an id elsewhere on that origin is fetched once at its
+//     own address (CVE-2024-23832: objects whose id was not checked took over accounts).
 import { FetchError, preloadedContexts, validatePublicUrl, type DocumentLoader, type RemoteDocument } from '@fedify/vocab-runtime';
 import { signRequest } from '@fedify/fedify';
 
@@ -26,11 +27,11 @@ export function isActivityStreams(contentType: string | null): boolean {
   return params.some((p) => p.replace(/\s+/g, '') === 'profile="https://www.w3.org/ns/activitystreams"' || p === 'profile=https://www.w3.org/ns/activitystreams');
 }
 
-function depth(value: unknown, limit: number): boolean {
-  if (limit < 0) return false;
-  if (Array.isArray(value)) return value.every((v) => depth(v, limit - 1));
-  if (value && typeof value === 'object') return Object.values(value).every((v) => depth(v, limit - 1));
-  return true;
+/** Whether JSON nests more than `max` arrays/objects deep (the document itself is depth 1). */
+function tooDeep(value: unknown, max: number): boolean {
+  if (!value || typeof value !== 'object') return false;
+  if (max <= 0) return true;
+  return (Array.isArray(value) ? value : Object.values(value)).some((v) => tooDeep(v, max - 1));
 }
 
 async function readLimited(res: Response, url: URL): Promise<string> {
@@ -73,23 +74,37 @@ export async function loadDocument(
   opts: LoaderOptions,
   identity: { keyId: URL; privateKey: CryptoKey } | null,
   signal?: AbortSignal,
-  refetched = false,
 ): Promise<RemoteDocument> {
-  const preloaded = (preloadedContexts as Record<string, unknown>)[url];
-  if (preloaded) return { contextUrl: null, documentUrl: url, document: preloaded };
-  const asked = new URL(url);
+  // Own property only: `preloadedContexts["constructor"]` must not pass for a document.
+  if (Object.hasOwn(preloadedContexts, url)) return { contextUrl: null, documentUrl: url, document: (preloadedContexts as Record<string, unknown>)[url] };
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  return fetchChecked(new URL(url), opts, identity, signal ? AbortSignal.any([signal, timeout]) : timeout, { redirects: MAX_REDIRECTS, refetched: false });
+}
+
+async function fetchChecked(
+  asked: URL,
+  opts: LoaderOptions,
+  identity: { keyId: URL; privateKey: CryptoKey } | null,
+  signal: AbortSignal,
+  // Shared with a re-fetch at the document's id, so that it cannot double the redirects allowed.
+  budget: { redirects: number; refetched: boolean },
+): Promise<RemoteDocument> {
   let current = asked;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+  for (;;) {
     if (current.protocol !== 'https:' && current.protocol !== 'http:') throw new FetchError(current, 'only http(s) documents are fetched');
     if (!(await opts.mayFetch(current.host.toLowerCase()))) throw new FetchError(current, 'this server is not federated with');
     if (!opts.allowPrivateAddress) await validatePublicUrl(current.href);
-    let request = new Request(current, { headers: { Accept: ACCEPT, 'User-Agent': opts.userAgent }, redirect: 'manual', signal: signal ?? AbortSignal.timeout(TIMEOUT_MS) });
+    let request = new Request(current, { headers: { Accept: ACCEPT, 'User-Agent': opts.userAgent }, redirect: 'manual', signal });
     if (identity) request = await signRequest(request, identity.privateKey, identity.keyId);
     const res = await fetch(request);
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();
-      current = new URL(location, current);
+      if (budget.redirects-- <= 0) throw new FetchError(asked, 'too many redirects');
+      // Followed by hand: each hop goes through the policy and the SSRF guard again.
+      const next = URL.parse(location, current);
+      if (!next) throw new FetchError(current, 'invalid redirect');
+      current = next;
       continue;
     }
     if (!res.ok) {
@@ -108,26 +123,27 @@ export async function loadDocument(
       throw new FetchError(current, 'invalid JSON');
     }
     if (!document || typeof document !== 'object' || Array.isArray(document)) throw new FetchError(current, 'not a JSON object');
-    if (!depth(document, MAX_DEPTH)) throw new FetchError(current, 'document nested too deep');
+    if (tooDeep(document, MAX_DEPTH)) throw new FetchError(current, 'document nested too deep');
     const id = (document as { id?: unknown }).id;
-    if (typeof id !== 'string') throw new FetchError(current, 'document without id');
-    let idUrl: URL;
-    try {
-      idUrl = new URL(id);
-    } catch {
-      throw new FetchError(current, 'document with an invalid id');
-    }
-    const sameAsAsked = withoutFragment(idUrl) === withoutFragment(asked);
-    const sameAsFinal = withoutFragment(idUrl) === withoutFragment(current) && current.origin === asked.origin;
-    if (!sameAsAsked && !sameAsFinal) {
-      // A page address (Mastodon's /@name) answering with the actor whose id is elsewhere on the
-      // same server: fetch that id and take the document only if it is served there.
-      if (idUrl.origin === asked.origin && !refetched) return loadDocument(idUrl.href, opts, identity, signal, true);
-      throw new FetchError(current, `document id ${id} is not the address asked for`);
-    }
-    return { contextUrl: null, documentUrl: current.href, document };
+    const idUrl = typeof id === 'string' ? URL.parse(id) : null;
+    if (!idUrl) throw new FetchError(current, 'document without a valid id');
+    // A server speaks only for its own names, and only the server asked is heard: a redirect may
+    // pass through other servers (each hop checked above), but the document must come from the
+    // origin asked for and carry an id there (CVE-2024-23832). Fedify's own check compares the id
+    // with the final address only: a caller filing the result under the address it asked for
+    // would be fooled by an open redirect on that server.
+    if (current.origin !== asked.origin) throw new FetchError(current, `document served by another server than ${asked.origin}`);
+    if (idUrl.origin !== asked.origin) throw new FetchError(current, `document id ${id} is on another server`);
+    const servedAtId = withoutFragment(idUrl) === withoutFragment(current);
+    // Or the address asked for, reached through redirects on its own origin.
+    const askedId = withoutFragment(idUrl) === withoutFragment(asked);
+    if (servedAtId || askedId) return { contextUrl: null, documentUrl: current.href, document };
+    // A page address answering with an actor whose id is elsewhere on the same server: fetch that
+    // id once, and take the document only if it is served there.
+    if (budget.refetched) throw new FetchError(current, `document id ${id} is not the address asked for`);
+    budget.refetched = true;
+    return fetchChecked(idUrl, opts, identity, signal, budget);
   }
-  throw new FetchError(asked, 'too many redirects');
 }
 
 /** The loader factories Fedify is built with (its fetches of actors, keys and objects). */

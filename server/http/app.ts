@@ -59,7 +59,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   );
   api.use(profileRoutes({ profiles: s.profiles, privacy: s.privacy, secure: config.secure, uploadLimitBytes: config.uploadLimitBytes }));
   api.use(instanceRoutes({ instance: s.instance, mail: s.mail }));
-  api.use(federationRoutes({ remote: s.remote, instances: s.instances }));
+  api.use(federationRoutes({ remote: s.remote, instances: s.instances, policy: s.policy }));
   api.use(friendRoutes({ friends: s.friends }));
   api.use(postRoutes({ posts: s.posts, profiles: s.profiles, uploadLimitBytes: config.uploadLimitBytes }));
   api.use(groupRoutes({ groups: s.groups, posts: s.posts, uploadLimitBytes: config.uploadLimitBytes }));

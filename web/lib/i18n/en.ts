@@ -4,6 +4,7 @@ import { eventsEn } from './events.en.ts';
 import { organizeEn } from './organize.en.ts';
 import { chatEn } from './chat.en.ts';
 import { federationEn } from './federation.en.ts';
+import { federationAdminEn } from './federation-admin.en.ts';
 
 export const en: Record<keyof typeof fr, string> = {
   'app.name': 'Activist network',
@@ -579,4 +580,5 @@ export const en: Record<keyof typeof fr, string> = {
   ...organizeEn,
   ...chatEn,
   ...federationEn,
+  ...federationAdminEn,
 };

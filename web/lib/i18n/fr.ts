@@ -4,6 +4,7 @@ import { eventsFr } from './events.fr.ts';
 import { organizeFr } from './organize.fr.ts';
 import { chatFr } from './chat.fr.ts';
 import { federationFr } from './federation.fr.ts';
+import { federationAdminFr } from './federation-admin.fr.ts';
 
 export const fr = {
   // Général
@@ -599,4 +600,5 @@ export const fr = {
   ...organizeFr,
   ...chatFr,
   ...federationFr,
+  ...federationAdminFr,
 } as const;
