@@ -14,6 +14,13 @@ export interface DomainEvents {
   'notification.created': { userId: string };
   /** A new post, for the live feeds of those who may see it (they fetch it, checked, by id). */
   'post.created': { postId: string; userIds: string[]; groupId: string | null; audience: 'public' | 'friends' | 'group' | 'private' };
+  /** A post was edited, deleted, liked or unliked; a comment written, edited or deleted (for the publisher). */
+  'post.updated': { postId: string };
+  'post.deleted': { postId: string; authorId: string; audience: 'public' | 'friends' | 'group' | 'private'; groupId: string | null; uri: string | null; mentioned: string[] };
+  'post.liked': { postId: string; userId: string; liked: boolean };
+  'comment.created': { commentId: string; postId: string };
+  'comment.updated': { commentId: string; postId: string };
+  'comment.deleted': { commentId: string; postId: string; authorId: string; uri: string | null };
   /** A member's standing with a group changed: member or not, follower or not (live rooms follow). */
   'group.membership': { groupId: string; userId: string; member: boolean; following: boolean };
   /** An event was created, changed or deleted (for the federation publisher, later). */
@@ -22,6 +29,16 @@ export interface DomainEvents {
   'event.rsvp': { eventId: string; userId: string };
   /** Answers to these events were removed (an account was erased): counts and waiting lists move. */
   'event.answers_removed': { eventIds: string[] };
+  /**
+   * Friendship across servers (the federation publisher turns these into Follow, Accept, Reject
+   * and Undo when one side is remote). `requestUri` / `…Follow`: the Follow activities that carried
+   * the request or the friendship, when they came from or went to another server.
+   */
+  'friend.requested': { fromId: string; toId: string };
+  'friend.accepted': { userId: string; friendId: string; requestUri: string | null };
+  'friend.declined': { fromId: string; toId: string; requestUri: string | null };
+  'friend.withdrawn': { fromId: string; toId: string; requestUri: string | null };
+  'friend.ended': { userId: string; otherId: string; ourFollow: string | null; theirFollow: string | null };
   /** A member blocked another (rooms between them close at once). */
   'relation.blocked': { blockerId: string; blockedId: string };
   /** Members gained or lost access to a direct or private chat room. */

@@ -82,6 +82,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   await db.migrate();
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
   const services = buildServices(config, db, redis);
+  // Links to pictures of other servers are signed with a secret kept in the database.
+  await services.remoteMedia.ready();
   setRegistry(services);
 
   // A worker serves only its health check; web and all-in-one nodes serve everything.
@@ -117,6 +119,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   let digests: NodeJS.Timeout | null = null;
   if (config.role !== 'web') {
     running.push(services.federation.startQueue(null, { signal: workers.signal }).catch((e) => log.error('federation queue stopped: {e}', { e })));
+    running.push(services.publisher.listen(workers.signal).catch((e) => log.error('publish queue stopped: {e}', { e })));
     running.push(services.mail.listen(workers.signal).catch((e) => log.error('mail queue stopped: {e}', { e })));
     running.push(services.eventNotifier.listen(workers.signal).catch((e) => log.error('events queue stopped: {e}', { e })));
     const maintain = async () => {

@@ -24,6 +24,11 @@ import { KnownInstances } from './federation/instances.ts';
 import { RemoteLookup } from './federation/lookup.ts';
 import { FederationPolicy } from './federation/policy.ts';
 import { RemoteActors } from './federation/actors.ts';
+import { FederationRepository } from './federation/repository.ts';
+import { Publisher } from './federation/publisher.ts';
+import { setupObjects } from './federation/objects.ts';
+import { setupInbox } from './federation/inbox.ts';
+import { RemotePosts } from './posts/remote.ts';
 import { FriendsRepository } from './friends/repository.ts';
 import { FriendService } from './friends/service.ts';
 import { GroupsRepository } from './groups/repository.ts';
@@ -58,6 +63,8 @@ export interface Services {
   remote: RemoteLookup;
   policy: FederationPolicy;
   actors: RemoteActors;
+  publisher: Publisher;
+  remotePosts: RemotePosts;
   friendsRepo: FriendsRepository;
   friends: FriendService;
   groups: GroupService;
@@ -150,6 +157,25 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   privacy.addEraser((userId) => chat.eraseAuthor(userId));
   notifications.setChatHooks({ readable: (userId, roomId) => chat.canRead(userId, roomId) });
   const actors = new RemoteActors({ db, federation, policy, publicUrl: config.publicUrl });
+  // Federation of the social core (decision 0017): what leaves through the publisher's queue,
+  // what arrives through the inbox, the documents other servers fetch.
+  const fedRepo = new FederationRepository(db);
+  const remotePosts = new RemotePosts({ db, repo: postsRepo, audience, friends: friendsRepo, notifications, bus: events });
+  const publisher = new Publisher({
+    db,
+    bus: events,
+    federation,
+    queue: new DbMessageQueue(db, { queue: 'publish', concurrency: 2, onError: (error) => fedLog.warn('publish queue: {error}', { error }) }),
+    actors,
+    policy,
+    repo: fedRepo,
+    accounts: repo,
+    posts: postsRepo,
+    publicUrl: config.publicUrl,
+  });
+  privacy.addEraser(async (userId) => publisher.eraseMember(userId, keys));
+  setupObjects(federation, { publicUrl: config.publicUrl, posts: postsRepo, friends: friendsRepo, actors, repo: fedRepo });
+  setupInbox(federation, { db, publicUrl: config.publicUrl, actors, policy, inbound, instances, publisher, friends, posts: postsRepo, remotePosts, repo: fedRepo, privacy });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress, policy, actors });
   const remoteMedia = new RemoteMedia({
     db,
@@ -159,6 +185,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     publicUrl: config.publicUrl,
     onError: (error) => fedLog.warn('remote media: {error}', { error }),
   });
+  posts.useRemoteMedia((url) => remoteMedia.urlFor(url));
+  profiles.useRemoteMedia(async (userId) => remoteMedia.urlFor((await actors.byId(userId))?.iconUrl ?? null));
   return {
     config,
     db,
@@ -179,6 +207,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     remote,
     policy,
     actors,
+    publisher,
+    remotePosts,
     friendsRepo,
     friends,
     groups,

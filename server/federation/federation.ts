@@ -2,8 +2,8 @@
 // WebFinger, NodeInfo, inboxes. ActivityStreams vocabulary stays in this folder; the rest of the
 // server speaks domain terms. See docs/federation.md for what we send and accept.
 import { Temporal } from '@js-temporal/polyfill';
-import { type Federation, type KvStore, type MessageQueue, createFederation } from '@fedify/fedify';
-import { Activity, Application, Endpoints, Image, Person } from '@fedify/vocab';
+import { type Context, type Federation, type KvStore, type MessageQueue, createFederation } from '@fedify/fedify';
+import { Application, Endpoints, Image, Person } from '@fedify/vocab';
 import { getLogger } from '@logtape/logtape';
 import type { AccountsRepository, UserRow } from '../accounts/repository.ts';
 import type { InstanceService } from '../instance/service.ts';
@@ -36,6 +36,29 @@ export interface FederationDeps {
 
 export type AppFederation = Federation<null>;
 
+/** A member's actor document (also embedded in the Update sent when they change their profile). */
+export async function personFor(ctx: Context<null>, user: UserRow, publicUrl: URL): Promise<Person> {
+  const keys = await ctx.getActorKeyPairs(user.id);
+  const avatar = ProfileService.avatarUrl(user);
+  return new Person({
+    id: ctx.getActorUri(user.id),
+    preferredUsername: user.username,
+    name: user.displayName,
+    // Bio only when the member chose to show it beyond the instance (privacy by default).
+    summary: user.profilePublic && user.bio ? escapeHtml(user.bio) : null,
+    url: new URL(`/@${user.username}`, publicUrl),
+    inbox: ctx.getInboxUri(user.id),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    followers: ctx.getFollowersUri(user.id),
+    icon: avatar ? new Image({ url: new URL(avatar, publicUrl), mediaType: 'image/webp' }) : null,
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+    manuallyApprovesFollowers: true,
+    discoverable: user.profilePublic,
+    indexable: false,
+  });
+}
+
 export function buildFederation(d: FederationDeps): AppFederation {
   const log = getLogger(['militant', 'federation']);
   const federation = createFederation<null>({
@@ -43,33 +66,11 @@ export function buildFederation(d: FederationDeps): AppFederation {
     queue: d.queue,
     manuallyStartQueue: true,
     origin: d.publicUrl.origin,
-    allowPrivateAddress: d.allowPrivateAddress,
     signatureTimeWindow: Temporal.Duration.from({ hours: 1 }),
     // Every fetch (actors, keys, objects) through our hardened loader: policy, SSRF guard, media
     // type, size, redirects, id check (server/federation/loader.ts).
     ...loaderFactories({ mayFetch: d.federatesWith, allowPrivateAddress: d.allowPrivateAddress, userAgent: `${SOFTWARE.name}/${SOFTWARE.version} (+${d.publicUrl.origin})` }),
   });
-
-  const personFor = async (ctx: Parameters<Parameters<AppFederation['setActorDispatcher']>[1]>[0], user: UserRow) => {
-    const keys = await ctx.getActorKeyPairs(user.id);
-    const avatar = ProfileService.avatarUrl(user);
-    return new Person({
-      id: ctx.getActorUri(user.id),
-      preferredUsername: user.username,
-      name: user.displayName,
-      // Bio only when the member chose to show it beyond the instance (privacy by default).
-      summary: user.profilePublic && user.bio ? escapeHtml(user.bio) : null,
-      url: new URL(`/@${user.username}`, d.publicUrl),
-      inbox: ctx.getInboxUri(user.id),
-      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-      icon: avatar ? new Image({ url: new URL(avatar, d.publicUrl), mediaType: 'image/webp' }) : null,
-      publicKey: keys[0]?.cryptographicKey,
-      assertionMethods: keys.map((k) => k.multikey),
-      manuallyApprovesFollowers: true,
-      discoverable: user.profilePublic,
-      indexable: false,
-    });
-  };
 
   federation
     .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
@@ -92,7 +93,8 @@ export function buildFederation(d: FederationDeps): AppFederation {
         });
       }
       const user = await d.repo.userById(identifier);
-      if (!user || user.status !== 'active') return null;
+      // People of other servers have rows here too: they are not served as ours.
+      if (!user || user.host || user.status !== 'active') return null;
       // A signed fetch (servers in secure mode sign theirs): verify it and remember the server.
       // Not for the instance actor above, whose key other servers fetch to verify ours.
       if (ctx.request.headers.has('signature') || ctx.request.headers.has('signature-input')) {
@@ -101,17 +103,29 @@ export function buildFederation(d: FederationDeps): AppFederation {
         if (owner?.id) await d.instances.seen(owner.id, true);
         else if (keyId) await d.instances.seen(keyId, false);
       }
-      return personFor(ctx, user);
+      return personFor(ctx, user, d.publicUrl);
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
-      if (identifier !== INSTANCE_ACTOR && !(await d.repo.userById(identifier))) return [];
+      if (identifier !== INSTANCE_ACTOR) {
+        const user = await d.repo.userById(identifier);
+        if (!user || user.host) return [];
+      }
       return d.keys.pairs(identifier);
     })
     .mapHandle(async (_ctx, handle) => {
       if (handle.toLowerCase() === d.publicUrl.hostname.toLowerCase()) return INSTANCE_ACTOR;
       const user = await d.repo.userByUsername(handle.toLowerCase());
-      return user && user.status === 'active' ? user.id : null;
+      return user && !user.host && user.status === 'active' ? user.id : null;
     });
+
+  // A member's followers are their friends, a list they may keep private: the collection exists
+  // (servers expect it on an actor) and says nothing.
+  federation.setFollowersDispatcher('/users/{identifier}/followers', async (_ctx, identifier) => {
+    if (identifier === INSTANCE_ACTOR) return { items: [] };
+    const user = await d.repo.userById(identifier);
+    if (!user || user.host || user.status !== 'active') return null;
+    return { items: [] };
+  });
 
   federation.setNodeInfoDispatcher('/nodeinfo/2.1', async () => {
     const settings = await d.instance.settings();
@@ -125,18 +139,7 @@ export function buildFederation(d: FederationDeps): AppFederation {
     };
   });
 
-  // Inboxes. Fedify verifies HTTP signatures (and that the key belongs to the actor) before any
-  // listener runs; unverified deliveries get 401. Until the next issues add handlers per activity
-  // type, every verified activity is kept, raw, in the inbound log.
-  federation
-    .setInboxListeners('/users/{identifier}/inbox', '/inbox')
-    .on(Activity, async (ctx, activity) => {
-      await d.inbound.record(activity, ctx.recipient ?? null);
-      if (activity.actorId) await d.instances.seen(activity.actorId, true);
-    })
-    .onError((_ctx, error) => {
-      log.warn('inbox delivery not processed: {error}', { error });
-    });
-
+  // Inbox listeners and object dispatchers are set up once every service exists (services.ts:
+  // setupInbox, setupObjects).
   return federation;
 }

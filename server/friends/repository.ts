@@ -77,16 +77,32 @@ export class FriendsRepository {
       .offset(offset);
   }
 
-  async request(fromId: string, toId: string): Promise<{ createdAt: Date } | undefined> {
+  async request(fromId: string, toId: string): Promise<{ createdAt: Date; uri: string | null } | undefined> {
     const { friendRequests: r } = this.#db.t;
-    return (await this.#db.q.select({ createdAt: r.createdAt }).from(r).where(and(eq(r.fromId, fromId), eq(r.toId, toId))))[0];
+    return (await this.#db.q.select({ createdAt: r.createdAt, uri: r.uri }).from(r).where(and(eq(r.fromId, fromId), eq(r.toId, toId))))[0];
   }
 
-  /** Inserts a request; false if it already exists. */
-  async insertRequest(fromId: string, toId: string, at: Date): Promise<boolean> {
+  /** Inserts a request (with the Follow that carries it, from another server); false if it exists. */
+  async insertRequest(fromId: string, toId: string, at: Date, uri: string | null = null): Promise<boolean> {
     const { friendRequests: r } = this.#db.t;
-    const rows = await this.#db.w.insert(r).values({ fromId, toId, createdAt: at }).onConflictDoNothing().returning({ f: r.fromId });
+    const rows = await this.#db.w.insert(r).values({ fromId, toId, createdAt: at, uri }).onConflictDoNothing().returning({ f: r.fromId });
     return rows.length > 0;
+  }
+
+  /** The Follows that carry a friendship with someone of another server: ours to them, theirs to us. */
+  async followUris(a: string, b: string): Promise<{ ours: string | null; theirs: string | null }> {
+    const { friendships: f } = this.#db.t;
+    const rows = await this.#db.q
+      .select({ u: f.userId, uri: f.followUri })
+      .from(f)
+      .where(or(and(eq(f.userId, a), eq(f.friendId, b)), and(eq(f.userId, b), eq(f.friendId, a))));
+    return { ours: rows.find((r) => r.u === a)?.uri ?? null, theirs: rows.find((r) => r.u === b)?.uri ?? null };
+  }
+
+  /** Records the Follow from `from` to `to` that carries their friendship. */
+  async setFollowUri(from: string, to: string, uri: string): Promise<void> {
+    const { friendships: f } = this.#db.t;
+    await this.#db.w.update(f).set({ followUri: uri }).where(and(eq(f.userId, from), eq(f.friendId, to)));
   }
 
   /** Deletes a request; false if there was none (already answered or cancelled). */

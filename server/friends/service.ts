@@ -102,15 +102,20 @@ export class FriendService {
       if (!(await this.#mayRequest(a, target))) throw fail.forbidden('friends.requests_closed');
       if (!(await this.#repo.insertRequest(a.userId, target.id, new Date()))) throw fail.conflict('friends.already_requested');
       await this.#notifications.notify({ userId: target.id, type: 'friend_request', actorId: a.userId });
+      this.#db.afterCommit(() => this.#events.emit('friend.requested', { fromId: a.userId, toId: target.id }));
       return 'request_sent' as const;
     });
   }
 
   async #accept(a: Actor, fromId: string): Promise<Relation> {
+    const requestUri = (await this.#repo.request(fromId, a.userId))?.uri ?? null;
     if (!(await this.#repo.deleteRequest(fromId, a.userId))) throw fail.conflict('friends.request_gone');
     await this.#repo.deleteRequest(a.userId, fromId);
     await this.#repo.insertFriendship(a.userId, fromId, new Date());
+    // Their Follow (from another server) now carries their side of the friendship.
+    if (requestUri) await this.#repo.setFollowUri(fromId, a.userId, requestUri);
     await this.#notifications.notify({ userId: fromId, type: 'friend_accept', actorId: a.userId });
+    this.#db.afterCommit(() => this.#events.emit('friend.accepted', { userId: a.userId, friendId: fromId, requestUri }));
     return 'friends';
   }
 
@@ -125,21 +130,27 @@ export class FriendService {
   async decline(actor: Actor | null, userId: unknown): Promise<void> {
     const a = requireActor(actor);
     const { userId: id } = parse(targetSchema, { userId });
+    const requestUri = (await this.#repo.request(id, a.userId))?.uri ?? null;
     if (!(await this.#db.tx(() => this.#repo.deleteRequest(id, a.userId)))) throw fail.notFound('friends.request_gone');
+    this.#events.emit('friend.declined', { fromId: id, toId: a.userId, requestUri });
   }
 
   /** Withdraws a request the actor sent. */
   async cancel(actor: Actor | null, userId: unknown): Promise<void> {
     const a = requireActor(actor);
     const { userId: id } = parse(targetSchema, { userId });
+    const requestUri = (await this.#repo.request(a.userId, id))?.uri ?? null;
     if (!(await this.#db.tx(() => this.#repo.deleteRequest(a.userId, id)))) throw fail.notFound('friends.request_gone');
+    this.#events.emit('friend.withdrawn', { fromId: a.userId, toId: id, requestUri });
   }
 
   /** Ends a friendship (for both). */
   async unfriend(actor: Actor | null, userId: unknown): Promise<void> {
     const a = requireActor(actor);
     const { userId: id } = parse(targetSchema, { userId });
+    const follows = await this.#repo.followUris(a.userId, id);
     if (!(await this.#db.tx(() => this.#repo.deleteFriendship(a.userId, id)))) throw fail.notFound();
+    this.#events.emit('friend.ended', { userId: a.userId, otherId: id, ourFollow: follows.ours, theirFollow: follows.theirs });
   }
 
   /** Blocks a member: ends friendship and requests both ways; they are not told. */
@@ -149,7 +160,14 @@ export class FriendService {
     if (id === a.userId) throw fail.invalid({ userId: 'friends.not_yourself' });
     const target = await this.#accounts.userById(id);
     if (!target) throw fail.notFound();
+    // What a block ends, for the other server when they live on one (they are not told of the block).
+    const follows = await this.#repo.followUris(a.userId, id);
+    const sent = (await this.#repo.request(a.userId, id))?.uri ?? null;
+    const received = (await this.#repo.request(id, a.userId))?.uri ?? null;
+    const wereFriends = await this.#repo.areFriends(a.userId, id);
     await this.#db.tx(() => this.#repo.insertBlock(a.userId, id, new Date()));
+    if (wereFriends || sent || received)
+      this.#events.emit('friend.ended', { userId: a.userId, otherId: id, ourFollow: follows.ours ?? sent, theirFollow: follows.theirs ?? received });
     this.#events.emit('user.updated', { userId: a.userId });
     this.#events.emit('relation.blocked', { blockerId: a.userId, blockedId: id });
   }
@@ -158,6 +176,64 @@ export class FriendService {
     const a = requireActor(actor);
     const { userId: id } = parse(targetSchema, { userId });
     if (!(await this.#db.tx(() => this.#repo.deleteBlock(a.userId, id)))) throw fail.notFound();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // From other servers (decision 0017): a Follow is a friend request, its Accept the acceptance.
+  // The federation layer has resolved and checked the remote person; the same rules apply.
+
+  /**
+   * A person of another server asks to be friends (a Follow). Answers what to tell their server:
+   * `accept` (already friends, or the member had asked them first: the friendship is made),
+   * `reject` (the member takes no requests from them), `pending` (the member decides), `ignore`
+   * (a block: nothing is said).
+   */
+  async remoteRequest(remoteId: string, localId: string, followUri: string): Promise<'accept' | 'reject' | 'pending' | 'ignore'> {
+    const local = await this.#accounts.userById(localId);
+    if (!local || local.host || local.status !== 'active') return 'ignore';
+    if (await this.#repo.blockedEither(remoteId, localId)) return 'ignore';
+    return this.#db.tx(async () => {
+      if (await this.#repo.areFriends(localId, remoteId)) {
+        await this.#repo.setFollowUri(remoteId, localId, followUri);
+        return 'accept' as const;
+      }
+      const mine = await this.#repo.request(localId, remoteId);
+      if (mine) {
+        // Crossed requests: the member asked first, this answers it.
+        await this.#repo.deleteRequest(localId, remoteId);
+        await this.#repo.insertFriendship(localId, remoteId, new Date());
+        await this.#repo.setFollowUri(remoteId, localId, followUri);
+        if (mine.uri) await this.#repo.setFollowUri(localId, remoteId, mine.uri);
+        await this.#notifications.notify({ userId: localId, type: 'friend_accept', actorId: remoteId });
+        return 'accept' as const;
+      }
+      if (local.friendRequestsFrom === 'nobody') return 'reject' as const;
+      if (local.friendRequestsFrom === 'friends_of_friends' && (await this.#repo.mutualCount(localId, remoteId)) === 0) return 'reject' as const;
+      if (await this.#repo.insertRequest(remoteId, localId, new Date(), followUri)) await this.#notifications.notify({ userId: localId, type: 'friend_request', actorId: remoteId });
+      return 'pending' as const;
+    });
+  }
+
+  /** Their server accepted the member's request (or the Follow that carries the friendship). */
+  async remoteAccepted(remoteId: string, localId: string): Promise<void> {
+    await this.#db.tx(async () => {
+      const request = await this.#repo.request(localId, remoteId);
+      if (!request) return;
+      await this.#repo.deleteRequest(localId, remoteId);
+      await this.#repo.deleteRequest(remoteId, localId);
+      await this.#repo.insertFriendship(localId, remoteId, new Date());
+      if (request.uri) await this.#repo.setFollowUri(localId, remoteId, request.uri);
+      await this.#notifications.notify({ userId: localId, type: 'friend_accept', actorId: remoteId });
+    });
+  }
+
+  /** Their server refused the member's request, or ended the friendship (Reject, Undo). */
+  async remoteEnded(remoteId: string, localId: string): Promise<void> {
+    await this.#db.tx(async () => {
+      await this.#repo.deleteRequest(localId, remoteId);
+      await this.#repo.deleteRequest(remoteId, localId);
+      await this.#repo.deleteFriendship(localId, remoteId);
+    });
   }
 
   /**

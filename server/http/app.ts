@@ -46,7 +46,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   // parser may run before Fedify.
   app.get('/.well-known/nodeinfo', nodeInfoLinks(config.publicUrl));
   app.use(handleAs2ProfileLookup(s.repo, config.publicUrl));
-  app.use(federationBridge(s.federation, config.publicUrl));
+  app.use(federationBridge(s.federation, config.publicUrl, (host) => s.policy.federatesWith(host)));
 
   app.use(csrfGuard(config.publicUrl, opts.extraOrigins));
 

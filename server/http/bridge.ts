@@ -10,7 +10,7 @@ import type { NextFunction, Request as ExpressRequest, Response as ExpressRespon
 import type { AppFederation } from '../federation/federation.ts';
 
 /** Path prefixes Fedify may answer; everything else goes straight to the next handler. */
-const FEDERATION_PATHS = /^\/(\.well-known\/(webfinger|nodeinfo)|nodeinfo\/|users\/[^/]+(\/|$)|inbox$)/;
+const FEDERATION_PATHS = /^\/(\.well-known\/(webfinger|nodeinfo)|nodeinfo\/|users\/[^/]+(\/|$)|inbox$|posts\/[^/]+$)/;
 const MAX_INBOX_BYTES = 1024 * 1024;
 
 class BodyTooLarge extends Error {}
@@ -51,10 +51,29 @@ function toRequest(req: ExpressRequest, origin: URL): Request {
   return new Request(url, { method: req.method, headers, body, duplex: 'half' } as RequestInit);
 }
 
+/** The host of the key a request is signed with (draft-cavage `keyId`, RFC 9421 `keyid`), if any. */
+export function signingHost(req: ExpressRequest): string | null {
+  const header = `${req.get('signature') ?? ''} ${req.get('signature-input') ?? ''}`;
+  const m = /keyid="([^"]+)"/i.exec(header);
+  if (!m) return null;
+  try {
+    return new URL(m[1]).host.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
 /** Express middleware handing federation requests to Fedify. */
-export function federationBridge(federation: AppFederation, publicUrl: URL) {
+export function federationBridge(federation: AppFederation, publicUrl: URL, federatesWith: (host: string) => Promise<boolean> = async () => true) {
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     if (!FEDERATION_PATHS.test(req.path)) return next();
+    // A server the instance does not federate with is turned away at the door, before its
+    // delivery or fetch is read (the listeners check again).
+    const host = signingHost(req);
+    if (host && !(await federatesWith(host))) {
+      res.status(403).type('text/plain').send('Forbidden');
+      return;
+    }
     const declared = Number(req.get('content-length') ?? 0);
     if (declared > MAX_INBOX_BYTES) {
       res.status(413).type('text/plain').send('Payload too large');

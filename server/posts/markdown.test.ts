@@ -86,6 +86,15 @@ describe('safe Markdown', () => {
     expect(r.mentions).toEqual(['alice', 'bob', 'carol@autre.example']);
   });
 
+  it('links a mention of someone of another server when they are known here', () => {
+    const r = renderMarkdown('Merci @Carol@Autre.example et @dan@loin.example', {
+      resolveMention: (n) => (n === 'carol@autre.example' ? '/@carol@autre.example' : null),
+    });
+    expect(r.html).toContain('<a href="/@carol@autre.example" class="mention">@Carol@Autre.example</a>');
+    expect(r.html).not.toContain('href="/@dan');
+    expect(r.mentions).toEqual(['carol@autre.example', 'dan@loin.example']);
+  });
+
   it('finds hashtags, not C#, entities, numbers alone, or code', () => {
     const r = renderMarkdown('#Église #Retraites2026 C# &#39; #2026 `#code` [#lien](https://a.example) x#y');
     expect(r.hashtags).toEqual(['eglise', 'retraites2026']);

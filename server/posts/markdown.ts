@@ -99,8 +99,14 @@ function splitText(state: StateCore, content: string, opts: RenderOptions, found
       if (m && !(WORD_CHAR.test(content[i + m[0].length] ?? '') || content[i + m[0].length] === '@')) {
         const name = m[1].toLowerCase();
         if (m[2]) {
-          found.mentions.push(`${name}@${m[2].toLowerCase()}`);
-          plain += m[0];
+          const full = `${name}@${m[2].toLowerCase()}`;
+          found.mentions.push(full);
+          // Someone of another server: linked when we know them (their page here).
+          const href = opts.resolveMention?.(full) ?? null;
+          if (href) {
+            flush();
+            out.push(...linkTokens(state, href, 'mention', m[0]));
+          } else plain += m[0];
         } else {
           found.mentions.push(name);
           const href = opts.resolveMention?.(name) ?? null;

@@ -64,6 +64,11 @@ export class PostsRepository {
     if (userIds.length) await this.#db.w.insert(m).values(userIds.map((userId) => ({ postId, userId }))).onConflictDoNothing();
   }
 
+  async hashtagsOf(postId: string): Promise<string[]> {
+    const { postHashtags: h } = this.#db.t;
+    return (await this.#db.q.select({ tag: h.tag }).from(h).where(eq(h.postId, postId))).map((r) => r.tag);
+  }
+
   async mentionedIds(postId: string): Promise<string[]> {
     const { postMentions: m } = this.#db.t;
     return (await this.#db.q.select({ id: m.userId }).from(m).where(eq(m.postId, postId))).map((r) => r.id);

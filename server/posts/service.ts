@@ -134,10 +134,20 @@ export class PostService {
     this.#events = d.events;
   }
 
+  /** Pictures of posts from other servers ("remote:<address>") go through the media proxy, if any. */
+  #remoteImage: (url: string) => string | null = () => null;
+  useRemoteMedia(urlFor: (url: string) => string | null): void {
+    this.#remoteImage = urlFor;
+  }
+  #imageUrl(mediaKey: string): string | null {
+    return mediaKey.startsWith('remote:') ? this.#remoteImage(mediaKey.slice(7)) : `/media/${mediaKey}`;
+  }
+
   /** Renders text, linking mentions of existing, active members only. */
   async #render(source: string): Promise<RenderedText & { mentionIds: string[] }> {
     // First pass finds the names; the second links those that exist.
-    const names = renderMarkdown(source).mentions.filter((m) => !m.includes('@'));
+    // Local names, and name@host of people of other servers already known here.
+    const names = renderMarkdown(source).mentions;
     const found = new Map<string, string>();
     for (const name of names.slice(0, 20)) {
       const user = await this.#accounts.userByUsername(name);
@@ -177,7 +187,8 @@ export class PostService {
         editedAt: post.editedAt,
         images: images
           .filter((i) => i.postId === post.id)
-          .map((i) => ({ url: `/media/${i.mediaKey}`, width: i.width, height: i.height, alt: i.alt })),
+          .map((i) => ({ url: this.#imageUrl(i.mediaKey), width: i.width, height: i.height, alt: i.alt }))
+          .filter((i): i is typeof i & { url: string } => i.url !== null),
         likeCount: post.likeCount,
         commentCount: post.commentCount,
         likedByMe: liked.has(post.id),
@@ -291,6 +302,7 @@ export class PostService {
       await this.#repo.setHashtags(post.id, rendered.hashtags);
       await this.#mention(a, updated, rendered.mentionIds, null, before);
     });
+    this.#events.emit('post.updated', { postId: post.id });
     return this.get(a, post.id);
   }
 
@@ -306,12 +318,14 @@ export class PostService {
       if (!(await this.#audience.canSee(a.userId, post))) throw fail.notFound();
       throw fail.forbidden();
     }
+    const mentioned = await this.#repo.mentionedIds(post.id);
     const images = await this.#db.tx(async () => {
       const { groups } = this.#db.t;
       if (post.groupId) await this.#db.w.update(groups).set({ pinnedPostId: null }).where(and(eq(groups.id, post.groupId), eq(groups.pinnedPostId, post.id)));
       return this.#repo.delete(post.id);
     });
-    for (const image of images) await this.#media.delete(image.mediaKey);
+    for (const image of images) if (!image.mediaKey.startsWith('remote:')) await this.#media.delete(image.mediaKey);
+    this.#events.emit('post.deleted', { postId: post.id, authorId: post.authorId, audience: post.audience, groupId: post.groupId, uri: post.uri, mentioned });
   }
 
   /** The actor's home feed: their posts, their friends', their groups' and the groups they follow. */
@@ -388,6 +402,7 @@ export class PostService {
     await this.#db.tx(async () => {
       const changed = await this.#repo.setLike(post.id, a.userId, like, new Date());
       if (changed && like) await this.#notifications.notify({ userId: post.authorId, type: 'like', actorId: a.userId, postId: post.id });
+      if (changed) this.#db.afterCommit(() => this.#events.emit('post.liked', { postId: post.id, userId: a.userId, liked: like }));
     });
     const fresh = (await this.#repo.byId(post.id))!;
     return { likeCount: fresh.likeCount, likedByMe: like };
@@ -421,6 +436,7 @@ export class PostService {
       }
       await this.#mention(a, post, rendered.mentionIds, id, [...told]);
     });
+    this.#events.emit('comment.created', { commentId: id, postId: post.id });
     const all = await this.comments(a, post.id);
     return all.flatMap((c) => [c, ...c.replies]).find((c) => c.id === id)!;
   }
@@ -462,6 +478,7 @@ export class PostService {
     const v = parse(commentSchema, input);
     const rendered = await this.#render(v.body);
     await this.#db.tx(() => this.#repo.updateComment(comment.id, { source: v.body, html: rendered.html, editedAt: new Date() }));
+    this.#events.emit('comment.updated', { commentId: comment.id, postId: comment.postId });
   }
 
   /** Deletes a comment (and its replies): its author, the post's author, group organizers, staff. */
@@ -473,5 +490,6 @@ export class PostService {
     const staff = a.role === 'admin' || a.role === 'moderator';
     if (!(comment.authorId === a.userId || post.authorId === a.userId || staff || (await this.#canModerateGroupPost(a, post)))) throw fail.forbidden();
     await this.#db.tx(() => this.#repo.deleteComment(comment));
+    this.#events.emit('comment.deleted', { commentId: comment.id, postId: post.id, authorId: comment.authorId, uri: comment.uri });
   }
 }

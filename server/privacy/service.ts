@@ -12,7 +12,7 @@ import { fail } from '../errors.ts';
 import type { MediaStore } from '../media/store.ts';
 import { parse } from '../validation.ts';
 import { type Actor, requireActor } from '../accounts/actor.ts';
-import type { AccountsRepository } from '../accounts/repository.ts';
+import type { AccountsRepository, UserRow } from '../accounts/repository.ts';
 import type { SessionService } from '../accounts/sessions.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
 import { csvTable } from '../csv.ts';
@@ -303,8 +303,23 @@ export class PrivacyService {
     const user = await this.#repo.userById(a.userId);
     if (!user) throw fail.unauthenticated();
     if (confirm.trim().toLowerCase().replace(/^@/, '') !== user.username) throw fail.invalid({ confirm: 'delete.confirm_mismatch' });
-    const t = this.#db.t;
     const sessionIds = (await this.#sessions.list(a)).map((s) => s.id);
+    await this.#erase(user);
+    this.#events.emit('sessions.ended', { userId: user.id, sessionIds });
+  }
+
+  /**
+   * Erases a person of another server whose server says their account is gone (Delete of the
+   * actor): their content here, their relations, their row.
+   */
+  async eraseRemote(userId: string): Promise<void> {
+    const user = await this.#repo.userById(userId);
+    if (!user?.host) return;
+    await this.#erase(user);
+  }
+
+  async #erase(user: UserRow): Promise<void> {
+    const t = this.#db.t;
     const handovers = await this.#handovers(user.id);
     const files: (string | null)[] = [user.avatarKey];
     const leftGroups: string[] = [];
@@ -382,15 +397,16 @@ export class PrivacyService {
       await w.update(t.eventReports).set({ worked: '', didNotWork: '' }).where(eq(t.eventReports.authorId, user.id));
       await w.delete(t.mails).where(or(eq(t.mails.userId, user.id), eq(t.mails.toAddress, user.email)));
       await w.delete(t.emailChallenges).where(or(eq(t.emailChallenges.userId, user.id), eq(t.emailChallenges.email, user.email)));
+      // Erasers of other domains first (the federation one still signs with the keys).
+      for (const erase of this.#erasers) files.push(...((await erase(user.id)) ?? []));
       await w.delete(t.actorKeys).where(eq(t.actorKeys.actorId, user.id));
+      await w.delete(t.remoteActors).where(eq(t.remoteActors.id, user.id));
       // The rest follows the account by foreign-key cascade: sessions, posts (with their
       // comments, likes, pictures, mentions, hashtags), likes, friendships, requests, blocks,
       // join requests, invitations, follows, notifications and preferences.
-      for (const erase of this.#erasers) files.push(...((await erase(user.id)) ?? []));
       await this.#repo.deleteUser(user.id);
     });
-    for (const key of files) await this.#media.delete(key);
-    this.#events.emit('sessions.ended', { userId: user.id, sessionIds });
+    for (const key of files) if (key && !key.startsWith('remote:')) await this.#media.delete(key);
     this.#events.emit('user.deleted', { userId: user.id });
     for (const groupId of leftGroups) this.#events.emit('group.membership', { groupId, userId: user.id, member: false, following: false });
     if (seatsFreed.length) this.#events.emit('event.answers_removed', { eventIds: [...new Set(seatsFreed)] });

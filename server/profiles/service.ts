@@ -3,6 +3,7 @@
 //   - bio and skills: members of this instance, and everyone if the member made them public;
 //   - commune: members of this instance if the member chose to show it; the member themself;
 //   - a suspended member's profile: staff only.
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
@@ -38,6 +39,8 @@ export interface ProfileView {
   /** True when the viewer sees less than members do (to say so on the page). */
   restricted: boolean;
   isSelf: boolean;
+  /** Someone of another server: its name, and their page there. */
+  remote: { host: string; url: string | null } | null;
 }
 
 /** The member's own full profile, for the settings page. */
@@ -158,11 +161,15 @@ export class ProfileService {
     if (viewer && !isSelf && (await this.#friends.hasBlocked(user.id, viewer.userId))) throw fail.notFound();
     const member = viewer !== null;
     const seesDetails = member || user.profilePublic;
+    const { remoteActors: ra } = this.#db.t;
+    const remote = user.host
+      ? { host: user.host, url: (await this.#db.q.select({ url: ra.url }).from(ra).where(eq(ra.id, user.id)))[0]?.url ?? null }
+      : null;
     return {
       id: user.id,
       username: user.username,
       displayName: user.displayName,
-      avatarUrl: ProfileService.avatarUrl(user),
+      avatarUrl: user.host ? await this.#remoteAvatar(user.id) : ProfileService.avatarUrl(user),
       role: user.role,
       ...(seesDetails ? { bio: user.bio, skills: parseJsonList(user.skills).filter(isSkill), skillTags: parseJsonList(user.skillTags) } : {}),
       ...(member ? { memberSince: user.createdAt } : {}),
@@ -172,7 +179,14 @@ export class ProfileService {
       ...(user.status !== 'active' ? { suspended: true } : {}),
       restricted: !seesDetails,
       isSelf,
+      remote,
     };
+  }
+
+  /** The picture of someone of another server, through the media proxy (set by services.ts). */
+  #remoteAvatar: (userId: string) => Promise<string | null> = async () => null;
+  useRemoteMedia(avatar: (userId: string) => Promise<string | null>): void {
+    this.#remoteAvatar = avatar;
   }
 
   /** The username behind an actor id, for a browser that opened an actor URL. */

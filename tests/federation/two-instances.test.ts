@@ -32,6 +32,9 @@ describe('two instances', () => {
     ]);
     alice = await admin(a, 'Alice');
     bob = await admin(b, 'Bob');
+    // Set up in allow-list mode (the default proposed at setup): each allows the other.
+    expect((await alice.put('/api/admin/federation/rules', { host: b.url.host, action: 'allow' })).status).toBe(200);
+    expect((await bob.put('/api/admin/federation/rules', { host: a.url.host, action: 'allow' })).status).toBe(200);
   }, 60_000);
 
   afterAll(async () => {
@@ -49,6 +52,9 @@ describe('two instances', () => {
       name: 'Alice',
       url: new URL('/@alice', a.url).href,
       type: 'Person',
+      localId: expect.any(String),
+      kind: 'person',
+      username: `alice@${a.url.host}`,
     });
     const seen = (await alice.get('/api/admin/instances')).body.instances;
     expect(seen).toContainEqual(

@@ -1,0 +1,56 @@
+// Our posts and comments as ActivityStreams documents, for servers that fetch them (a reply's
+// server checks the post it answers, Mastodon fetches a linked post). A public post is served to
+// anyone; a friends-only one only to a signed request from a friend of its author's (the key's
+// owner resolved to our row); "only me" and group posts are never served here.
+import { Note } from '@fedify/vocab';
+import type { RequestContext } from '@fedify/fedify';
+import type { AppFederation } from './federation.ts';
+import type { RemoteActors } from './actors.ts';
+import type { FriendsRepository } from '../friends/repository.ts';
+import type { PostsRepository, PostRow } from '../posts/repository.ts';
+import type { FederationRepository } from './repository.ts';
+import { addressing, commentNote, postNote } from './vocab.ts';
+
+export function setupObjects(federation: AppFederation, d: { publicUrl: URL; posts: PostsRepository; friends: FriendsRepository; actors: RemoteActors; repo: FederationRepository }) {
+  const origin = d.publicUrl.origin;
+
+  /** Whether the request may read a post of ours: public, or friends-only fetched by a friend. */
+  const mayRead = async (ctx: RequestContext<null>, post: PostRow | undefined): Promise<boolean> => {
+    if (!post || post.uri || post.groupId) return false;
+    if (post.audience === 'public') return true;
+    if (post.audience !== 'friends') return false;
+    const owner = await ctx.getSignedKeyOwner().catch(() => null);
+    if (!owner?.id) return false;
+    const known = await d.actors.byUri(owner.id.href);
+    return known?.kind === 'person' && (await d.friends.areFriends(post.authorId, known.id));
+  };
+
+  const author = (ctx: RequestContext<null>, id: string) => ({ uri: ctx.getActorUri(id), followers: ctx.getFollowersUri(id) });
+
+  /** Posts and comments share one address space, /posts/{id} (ids are random, one dispatcher per type). */
+  federation
+    .setObjectDispatcher(Note, '/posts/{id}', async (ctx, { id }) => {
+      const post = await d.posts.byId(id);
+      if (post) {
+        if (!(await mayRead(ctx, post))) return null;
+        const friends = post.audience === 'friends' ? (await d.repo.remoteFriends(post.authorId)).map((f) => new URL(f.uri)) : [];
+        const { to, cc } = addressing(post.audience, author(ctx, post.authorId), friends, []);
+        return postNote(origin, post, author(ctx, post.authorId), { to, cc, images: await d.posts.images([post.id]), mentions: [], hashtags: await d.posts.hashtagsOf(post.id) });
+      }
+      const comment = await d.posts.comment(id);
+      if (!comment || comment.uri) return null;
+      const parentPost = await d.posts.byId(comment.postId);
+      if (!parentPost || !(await mayRead(ctx, parentPost))) return null;
+      const parent = comment.parentId ? await d.posts.comment(comment.parentId) : null;
+      const inReplyTo = new URL(parent ? (parent.uri ?? `/posts/${parent.id}`) : (parentPost.uri ?? `/posts/${parentPost.id}`), origin);
+      const friends = parentPost.audience === 'friends' ? (await d.repo.remoteFriends(parentPost.authorId)).map((f) => new URL(f.uri)) : [];
+      const { to, cc } = addressing(parentPost.audience, author(ctx, comment.authorId), friends, []);
+      return commentNote(origin, comment, author(ctx, comment.authorId), inReplyTo, { to, cc });
+    })
+    .authorize(async (ctx, { id }) => {
+      const post = await d.posts.byId(id);
+      if (post) return mayRead(ctx, post);
+      const comment = await d.posts.comment(id);
+      return Boolean(comment) && (await mayRead(ctx, await d.posts.byId(comment!.postId)));
+    });
+}
