@@ -25,6 +25,8 @@ export interface DomainEvents {
   'group.membership': { groupId: string; userId: string; member: boolean; following: boolean };
   /** An event was created, changed or deleted (for the federation publisher, later). */
   'event.changed': { eventId: string };
+  /** An event was deleted (the publisher tells the servers that had it). */
+  'event.deleted': { eventId: string; creatorId: string | null; visibility: 'public' | 'group' | 'friends' | 'unlisted'; uri: string | null; answered: string[] };
   /** A member's answer to an event changed (live counts, chat rooms later). */
   'event.rsvp': { eventId: string; userId: string };
   /** Answers to these events were removed (an account was erased): counts and waiting lists move. */

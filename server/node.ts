@@ -15,6 +15,7 @@ import { INTERNAL_HEADERS } from './http/security.ts';
 import { pruneTiles } from './http/tiles.ts';
 import { attachRealtime } from './realtime/io.ts';
 import { setRegistry } from './registry.ts';
+import { installOutgoingDeadline } from './http/outgoing.ts';
 
 export type WebMode = 'build' | 'dev' | 'none';
 
@@ -81,6 +82,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const db = openDatabase(config.database);
   await db.migrate();
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
+  installOutgoingDeadline();
   const services = buildServices(config, db, redis);
   // Links to pictures of other servers are signed with a secret kept in the database.
   await services.remoteMedia.ready();

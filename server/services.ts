@@ -29,6 +29,8 @@ import { Publisher } from './federation/publisher.ts';
 import { setupObjects } from './federation/objects.ts';
 import { setupInbox } from './federation/inbox.ts';
 import { RemotePosts } from './posts/remote.ts';
+import { RemoteEvents } from './events/remote.ts';
+import { useRemoteEventImages } from './events/service.ts';
 import { FriendsRepository } from './friends/repository.ts';
 import { FriendService } from './friends/service.ts';
 import { GroupsRepository } from './groups/repository.ts';
@@ -171,11 +173,28 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     repo: fedRepo,
     accounts: repo,
     posts: postsRepo,
+    events: eventsDomain.repo,
     publicUrl: config.publicUrl,
   });
   privacy.addEraser(async (userId) => publisher.eraseMember(userId, keys));
   setupObjects(federation, { publicUrl: config.publicUrl, posts: postsRepo, friends: friendsRepo, actors, repo: fedRepo });
-  setupInbox(federation, { db, publicUrl: config.publicUrl, actors, policy, inbound, instances, publisher, friends, posts: postsRepo, remotePosts, repo: fedRepo, privacy });
+  const remoteEvents = new RemoteEvents({ db, repo: eventsDomain.repo, notifications, bus: events });
+  setupInbox(federation, {
+    db,
+    publicUrl: config.publicUrl,
+    actors,
+    policy,
+    inbound,
+    instances,
+    publisher,
+    friends,
+    posts: postsRepo,
+    remotePosts,
+    repo: fedRepo,
+    privacy,
+    remoteEvents,
+    rsvps: eventsDomain.rsvps,
+  });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress, policy, actors });
   const remoteMedia = new RemoteMedia({
     db,
@@ -186,6 +205,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     onError: (error) => fedLog.warn('remote media: {error}', { error }),
   });
   posts.useRemoteMedia((url) => remoteMedia.urlFor(url));
+  useRemoteEventImages((url) => remoteMedia.urlFor(url));
   profiles.useRemoteMedia(async (userId) => remoteMedia.urlFor((await actors.byId(userId))?.iconUrl ?? null));
   return {
     config,

@@ -585,10 +585,14 @@ export const events = sqliteTable(
     walkIns: integer('walk_ins').notNull().default(0),
     /** Bumped on each change that matters to a calendar (iCalendar SEQUENCE). */
     sequence: integer('sequence').notNull().default(0),
+    /** ActivityPub id of an event of another server (ours are derived from the id), and its page there. */
+    uri: text('uri'),
+    url: text('url'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
   (t) => [
+    uniqueIndex('events_uri_uq').on(t.uri),
     index('events_cell_idx').on(t.cell, t.startsAt, t.endsAt),
     index('events_kind_cell_idx').on(t.kind, t.cell, t.startsAt, t.endsAt),
     index('events_starts_idx').on(t.startsAt, t.endsAt),
@@ -635,6 +639,8 @@ export const eventRsvps = sqliteTable(
     checkedInAt: ts('checked_in_at'),
     remindedDayAt: ts('reminded_day_at'),
     remindedHourAt: ts('reminded_hour_at'),
+    /** The Join that carries the answer, when the event or the participant is on another server. */
+    uri: text('uri'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },

@@ -7,6 +7,7 @@
 //     party does not fit yet keeps their place and the next one who fits is served), each
 //     promoted member being told;
 //   - organizers see the list, approve or decline, check people in and add walk-ins.
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
@@ -100,7 +101,11 @@ export class RsvpService {
       const now = new Date();
       let status: RsvpStatus = v.status;
       let queuedAt = current?.queuedAt ?? null;
-      if (v.status === 'going') {
+      if (e.uri && v.status === 'going') {
+        // An event of another server: its organizers' server decides (seats, approval); the
+        // answer waits for their Accept (decision 0017).
+        status = current?.status === 'going' ? 'going' : 'pending';
+      } else if (v.status === 'going') {
         const seats = 1 + v.guests;
         if (current?.status === 'going') {
           // Changing one's guests: the extra seats must be free.
@@ -132,7 +137,7 @@ export class RsvpService {
         createdAt: now,
         updatedAt: now,
       });
-      if (status === 'pending' && current?.status !== 'pending') {
+      if (status === 'pending' && current?.status !== 'pending' && !e.uri) {
         await this.#notifications.notifyAll(await this.#organizerIds(e), { type: 'event_join_request', actorId: a.userId, eventId: e.id });
       }
       // Free seats (someone left, came with fewer guests, or a waiting party got smaller) go to the waiting list.
@@ -142,6 +147,38 @@ export class RsvpService {
     this.#bus.emit('event.rsvp', { eventId: event.id, userId: a.userId });
     const view = await this.#events.view(a, event.id, 'fr');
     return view.myRsvp!;
+  }
+
+  // From other servers (decision 0017).
+
+  /**
+   * Someone of another server answers an event here (Join, Leave): the same rules as members'
+   * (visibility, capacity, approval, invitation); the Join's id is kept to answer it.
+   */
+  async remoteAnswer(remoteId: string, eventId: string, status: 'going' | 'not_going', joinUri: string | null): Promise<RsvpStatus | null> {
+    const actor: Actor = { userId: remoteId, role: 'member', sessionId: null };
+    const answer = await this.answer(actor, eventId, { status, guests: 0 }).catch(() => null);
+    if (answer && joinUri) {
+      await this.#db.tx(() => this.#repo.updateRsvp(eventId, remoteId, { uri: joinUri }));
+      // Again, now that the Join's id is known: its answer names it.
+      this.#bus.emit('event.rsvp', { eventId, userId: remoteId });
+    }
+    return answer?.status ?? null;
+  }
+
+  /** The organizers' server of an event of another server answered a member's Join. */
+  async joinAnswered(joinUri: string, organizerId: string, accepted: boolean): Promise<void> {
+    const { eventRsvps: r, events } = this.#db.t;
+    const row = (await this.#db.q.select({ eventId: r.eventId, userId: r.userId, creatorId: events.creatorId }).from(r).innerJoin(events, eq(events.id, r.eventId)).where(eq(r.uri, joinUri)))[0];
+    // Only the event's organizer (as their server knows them) answers for it.
+    if (!row || row.creatorId !== organizerId) return;
+    await this.#db.tx(async () => {
+      await this.#repo.lock(row.eventId);
+      await this.#repo.updateRsvp(row.eventId, row.userId, { status: accepted ? 'going' : 'rejected', queuedAt: null });
+      await this.#repo.recount(row.eventId);
+    });
+    await this.#notifications.notify({ userId: row.userId, type: accepted ? 'event_rsvp_approved' : 'event_rsvp_declined', actorId: organizerId, eventId: row.eventId });
+    this.#bus.emit('event.rsvp', { eventId: row.eventId, userId: row.userId });
   }
 
   /** Organizers: personal ones and the group's (for notifications). */
@@ -165,6 +202,7 @@ export class RsvpService {
       await this.#repo.updateRsvp(eventId, r.userId, { status: 'going', queuedAt: null });
       e = await this.#repo.recount(eventId);
       await this.#notifications.notify({ userId: r.userId, type: 'event_promoted', eventId });
+      this.#db.afterCommit(() => this.#bus.emit('event.rsvp', { eventId, userId: r.userId }));
     }
   }
 
@@ -180,6 +218,7 @@ export class RsvpService {
       await this.#repo.updateRsvp(e.id, r.userId, { status, queuedAt: status === 'waitlist' ? new Date() : null });
       await this.#repo.recount(e.id);
       await this.#notifications.notify({ userId: r.userId, type: approve ? 'event_rsvp_approved' : 'event_rsvp_declined', actorId: a.userId, eventId: e.id });
+      this.#db.afterCommit(() => this.#bus.emit('event.rsvp', { eventId: e.id, userId: r.userId }));
       return status;
     });
   }

@@ -111,7 +111,12 @@ export interface EventView extends EventSummary {
 /** Form values of an event, as the create/edit form shows them. */
 export type EventFormValues = Record<string, string>;
 
-const media = (key: string | null) => (key ? `/media/${key}` : null);
+/** Pictures of events of other servers ("remote:<address>") go through the media proxy (services.ts sets it). */
+let remoteImage: (url: string) => string | null = () => null;
+export function useRemoteEventImages(urlFor: (url: string) => string | null): void {
+  remoteImage = urlFor;
+}
+const media = (key: string | null) => (key ? (key.startsWith('remote:') ? remoteImage(key.slice(7)) : `/media/${key}`) : null);
 
 export class EventService {
   readonly #db: Database;
@@ -378,9 +383,13 @@ export class EventService {
     const upcoming = event.endsAt.getTime() > Date.now();
     if (!moderating && upcoming && event.status !== 'cancelled' && event.goingCount + event.waitlistCount > 0) throw fail.conflict('event.cancel_first');
     const photos = await this.#reportPhotoKeys(event.id);
+    // Who answered it, for the servers of those who live elsewhere (told of the deletion).
+    const { eventRsvps: r } = this.#db.t;
+    const answered = (await this.#db.q.select({ u: r.userId }).from(r).where(eq(r.eventId, event.id))).map((x) => x.u);
     await this.#db.tx(() => this.#repo.delete(event.id));
-    for (const key of [event.imageKey, ...photos]) await this.#media.delete(key);
+    for (const key of [event.imageKey, ...photos]) if (!key?.startsWith('remote:')) await this.#media.delete(key);
     this.#bus.emit('event.changed', { eventId: event.id });
+    this.#bus.emit('event.deleted', { eventId: event.id, creatorId: event.creatorId, visibility: event.visibility, uri: event.uri, answered });
   }
 
   async #reportPhotoKeys(eventId: string): Promise<string[]> {

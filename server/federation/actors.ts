@@ -72,6 +72,14 @@ export class RemoteActors {
     return ctx.lookupObject(uri, { documentLoader });
   }
 
+  /** A document of another server as JSON, as it was served (through the hardened loader, signed by the instance). */
+  async fetchRaw(uri: string): Promise<Record<string, unknown> | null> {
+    const ctx = this.#federation.createContext(this.#publicUrl, null);
+    const loader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+    const doc = await loader(uri).catch(() => null);
+    return doc && doc.document && typeof doc.document === 'object' ? (doc.document as Record<string, unknown>) : null;
+  }
+
   /**
    * The local row of a remote actor, fetched from its server when unknown or older than a day (or
    * `refresh`). Null when it cannot be had: blocked server, not an actor, not served where it says.

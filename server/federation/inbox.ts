@@ -5,7 +5,7 @@
 // on behalf of that row. What we do not handle is kept raw for 30 days (the inbound log) and
 // otherwise ignored.
 import { getLogger } from '@logtape/logtape';
-import { Accept, Activity, Create, Delete, Follow, Like, Note, Reject, Undo, Update, Article, Page, type Object as ApObject } from '@fedify/vocab';
+import { Accept, Activity, Create, Delete, Event as ApEvent, Follow, Join, Leave, Like, Note, Reject, Undo, Update, Article, Page, type Object as ApObject } from '@fedify/vocab';
 import type { InboxContext } from '@fedify/fedify';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
@@ -21,6 +21,9 @@ import type { RemotePosts } from '../posts/remote.ts';
 import type { FederationRepository } from './repository.ts';
 import type { PrivacyService } from '../privacy/service.ts';
 import { readNote, type ReadNote } from './notes.ts';
+import { readEvent } from './event-in.ts';
+import type { RemoteEvents } from '../events/remote.ts';
+import type { RsvpService } from '../events/rsvp.ts';
 
 export interface InboxDeps {
   db: Database;
@@ -35,6 +38,8 @@ export interface InboxDeps {
   remotePosts: RemotePosts;
   repo: FederationRepository;
   privacy: PrivacyService;
+  remoteEvents: RemoteEvents;
+  rsvps: RsvpService;
 }
 
 type Ctx = InboxContext<null>;
@@ -92,6 +97,25 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     if (!(await d.repo.hasLocalFriend(from.id)) && !(await mentionsLocal(note))) return;
     await d.remotePosts.storePost(from.id, { ...note.text, audience: note.audience, hashtags: note.hashtags, images: note.images });
   };
+  /** An Event of the sender's (Mobilizon, Gancio, FEP-8a8e, ours): kept when someone here is their friend, or already kept. */
+  const storeEvent = async (from: ResolvedActor, object: ApObject) => {
+    if (from.kind !== 'person' || !object.id) return;
+    // The document as its server publishes it: Fedify's vocabulary keeps none of the keys events
+    // are made of (joinMode, timezone, PostalAddress…), so it is read again, raw, from its origin.
+    const raw = await d.actors.fetchRaw(object.id.href);
+    if (!raw) return;
+    const fields = readEvent(raw, new URL(from.remote.uri).origin);
+    if (!fields) return;
+    const attributed = [object.attributionIds.map((u) => u.href), typeof raw.actor === 'string' ? [raw.actor] : []].flat();
+    if (!attributed.includes(from.remote.uri)) return;
+    if (!(await d.repo.hasLocalFriend(from.id)) && !(await d.remoteEvents.byUri(fields.uri))) return;
+    await d.remoteEvents.store(from.id, fields);
+  };
+  /** The id of one of our events a URI names (/events/{id}). */
+  const ourEvent = (uri: URL | null): string | null => {
+    if (!uri || uri.origin !== d.publicUrl.origin) return null;
+    return /^\/events\/([A-Za-z0-9_-]{1,64})$/.exec(uri.pathname)?.[1] ?? null;
+  };
   const mentionsLocal = async (note: ReadNote) => {
     for (const id of note.text.mentionIds) if (!(await d.actors.byId(id))) return true;
     return false;
@@ -115,6 +139,8 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       const followId = accept.objectId?.href;
       const requester = followId ? await requestBy(from.id, followId) : null;
       if (requester) await d.friends.remoteAccepted(from.id, requester);
+      // Or a member's Join of one of their events.
+      else if (followId) await d.rsvps.joinAnswered(followId, from.id, true);
     })
     .on(Reject, async (ctx, reject) => {
       const from = await sender(ctx, reject);
@@ -123,6 +149,7 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       if (!followId) return;
       const local = (await requestBy(from.id, followId)) ?? (await followedBy(from.id, followId));
       if (local) await d.friends.remoteEnded(from.id, local);
+      else await d.rsvps.joinAnswered(followId, from.id, false);
     })
     .on(Undo, async (ctx, undo) => {
       const from = await sender(ctx, undo);
@@ -143,6 +170,7 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       if (!from) return;
       const object = await create.getObject().catch(() => null);
       if (object instanceof Note || object instanceof Article || object instanceof Page) await storeNote(ctx, from, object);
+      else if (object instanceof ApEvent) await storeEvent(from, object);
     })
     .on(Update, async (ctx, update) => {
       const from = await sender(ctx, update);
@@ -154,6 +182,7 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       }
       const object = await update.getObject().catch(() => null);
       if (object instanceof Note || object instanceof Article || object instanceof Page) await storeNote(ctx, from, object);
+      else if (object instanceof ApEvent) await storeEvent(from, object);
     })
     .on(Delete, async (ctx, del) => {
       const actorId = del.actorId;
@@ -167,7 +196,21 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       }
       const from = await sender(ctx, del);
       if (!from || !objectId) return;
-      await d.remotePosts.deleteByUri(from.id, objectId);
+      if (!(await d.remotePosts.deleteByUri(from.id, objectId))) await d.remoteEvents.deleteByUri(from.id, objectId);
+    })
+    .on(Join, async (ctx, join) => {
+      const from = await sender(ctx, join);
+      const eventId = ourEvent(join.objectId);
+      if (!from || from.kind !== 'person' || !join.id || !eventId) return;
+      const status = await d.rsvps.remoteAnswer(from.id, eventId, 'going', join.id.href);
+      // Accepted (or later, once approved or given a seat) by the publisher; refused here at once.
+      if (!status) await d.publisher.enqueue({ t: 'reject-join', eventId, remoteId: from.id, joinUri: join.id.href });
+    })
+    .on(Leave, async (ctx, leave) => {
+      const from = await sender(ctx, leave);
+      const eventId = ourEvent(leave.objectId);
+      if (!from || from.kind !== 'person' || !eventId) return;
+      await d.rsvps.remoteAnswer(from.id, eventId, 'not_going', null);
     })
     .on(Like, async (ctx, like) => {
       const from = await sender(ctx, like);

@@ -4,10 +4,10 @@
 // inbox, retried with backoff: a dead or slow server delays nobody else). Nothing here runs in a
 // member's request. Jobs carry ids, not content: the worker reads the current state, so an edit
 // made before delivery is what leaves.
-import { Accept, Delete, Follow, Like, Reject, Tombstone, Undo, Update, Create, type Activity } from '@fedify/vocab';
+import { Accept, Delete, Follow, Join, Leave, Like, Reject, Tombstone, Undo, Update, Create, type Activity } from '@fedify/vocab';
 import type { Recipient } from '@fedify/vocab';
-import { and, eq } from 'drizzle-orm';
-import { exportJwk, importJwk } from '@fedify/fedify';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { exportJwk, importJwk, signRequest } from '@fedify/fedify';
 import type { ActorKeys } from './keys.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
@@ -20,6 +20,8 @@ import type { RemoteActors } from './actors.ts';
 import type { FederationPolicy } from './policy.ts';
 import type { FederationRepository, RemoteRecipient } from './repository.ts';
 import { addressing, commentNote, postNote, type Mentioned, type NoteAuthor } from './vocab.ts';
+import { EVENT_CONTEXT, PUBLIC, eventDocument } from './event-document.ts';
+import type { EventRow, EventsRepository } from '../events/repository.ts';
 
 export type PublishJob =
   | { t: 'follow'; fromId: string; toId: string }
@@ -32,6 +34,13 @@ export type PublishJob =
   | { t: 'comment-delete'; commentId: string; postId: string; authorId: string }
   | { t: 'like'; postId: string; userId: string; liked: boolean }
   | { t: 'profile'; userId: string }
+  | { t: 'event'; eventId: string }
+  | { t: 'event-delete'; eventId: string; creatorId: string; answered: string[] }
+  | { t: 'rsvp'; eventId: string; userId: string }
+  /** A Join we cannot take (the event takes no answers here, or the person may not see it). */
+  | { t: 'reject-join'; eventId: string; remoteId: string; joinUri: string }
+  /** One signed POST of a document we wrote ourselves (events: Fedify's vocabulary would drop their keys). */
+  | { t: 'deliver'; from: string; inbox: string; host: string; body: string }
   /** An erased member: signed with the key read before it went (the RSA private key travels in the job, deleted once sent). */
   | { t: 'actor-delete'; actorUri: string; keyId: string; privateJwk: JsonWebKey; to: RemoteRecipient[] };
 
@@ -44,6 +53,7 @@ export class Publisher {
   readonly #repo: FederationRepository;
   readonly #accounts: AccountsRepository;
   readonly #posts: PostsRepository;
+  readonly #events: EventsRepository;
   readonly #origin: URL;
 
   constructor(d: {
@@ -56,8 +66,10 @@ export class Publisher {
     repo: FederationRepository;
     accounts: AccountsRepository;
     posts: PostsRepository;
+    events: EventsRepository;
     publicUrl: URL;
   }) {
+    this.#events = d.events;
     this.#db = d.db;
     this.#federation = d.federation;
     this.#queue = d.queue;
@@ -124,6 +136,11 @@ export class Publisher {
     bus.on('comment.updated', ({ commentId }) => this.enqueue({ t: 'comment', commentId, update: true }));
     bus.on('comment.deleted', ({ commentId, postId, authorId, uri }) => (uri ? undefined : this.enqueue({ t: 'comment-delete', commentId, postId, authorId })));
     bus.on('post.liked', ({ postId, userId, liked }) => this.enqueue({ t: 'like', postId, userId, liked }));
+    bus.on('event.changed', ({ eventId }) => this.enqueue({ t: 'event', eventId }));
+    bus.on('event.rsvp', ({ eventId, userId }) => this.enqueue({ t: 'rsvp', eventId, userId }));
+    bus.on('event.deleted', ({ eventId, creatorId, visibility, uri, answered }) =>
+      !uri && creatorId && visibility === 'public' ? this.enqueue({ t: 'event-delete', eventId, creatorId, answered }) : undefined,
+    );
     bus.on('user.updated', async ({ userId }) => {
       if (!(await this.#remote(userId))) await this.enqueue({ t: 'profile', userId });
     });
@@ -142,7 +159,11 @@ export class Publisher {
     return { id: new URL(r.uri), inboxId: new URL(r.inbox), endpoints: r.sharedInbox ? { sharedInbox: new URL(r.sharedInbox) } : null };
   }
 
-  /** Sends from a member to remote people, leaving out servers the policy does not federate with. */
+  /**
+   * Sends from a member to remote people, leaving out servers the policy does not federate with.
+   * `shared`: one delivery per server (its shared inbox), the people named in `to`/`cc` — also
+   * for friends-only posts, which name each friend and never a collection a server would expand.
+   */
   async #send(fromId: string, to: RemoteRecipient[], activity: Activity, opts: { shared?: boolean; orderingKey?: string } = {}) {
     const allowed: RemoteRecipient[] = [];
     for (const r of to) if (await this.#policy.federatesWith(r.host)) allowed.push(r);
@@ -207,7 +228,7 @@ export class Publisher {
         const recipients = await this.#postRecipients(job.authorId, job.audience, job.mentioned);
         const id = new URL(`/posts/${job.postId}`, this.#origin);
         await this.#send(job.authorId, recipients.list, new Delete({ id: new URL(`#delete-${newId()}`, id), actor: this.#actorUri(job.authorId), object: new Tombstone({ id }), tos: recipients.to, ccs: recipients.cc }), {
-          shared: job.audience === 'public',
+          shared: true,
           orderingKey: `post:${job.postId}`,
         });
         return;
@@ -248,6 +269,37 @@ export class Publisher {
         );
         return;
       }
+      case 'event':
+        return this.#event(job.eventId);
+      case 'event-delete': {
+        const user = await this.#accounts.userById(job.creatorId);
+        if (!user || user.host) return;
+        const url = `${this.#origin.origin}/events/${job.eventId}`;
+        const actor = this.#actorUri(job.creatorId).href;
+        const to = [...(await this.#repo.remoteFriends(job.creatorId)), ...(await this.#repo.remoteByIds(job.answered))];
+        // Gancio deletes an event only when the object says it was one.
+        await this.#deliverRaw(job.creatorId, to, {
+          '@context': EVENT_CONTEXT,
+          id: `${url}#delete-${newId()}`,
+          type: 'Delete',
+          actor,
+          to: [PUBLIC],
+          object: { id: url, type: 'Tombstone', formerType: 'Event' },
+        });
+        return;
+      }
+      case 'deliver':
+        return this.#deliver(job);
+      case 'rsvp':
+        return this.#rsvp(job.eventId, job.userId);
+      case 'reject-join': {
+        const e = await this.#events.byId(job.eventId);
+        const participant = await this.#repo.remoteById(job.remoteId);
+        if (!e?.creatorId || e.uri || !participant || (await this.#remote(e.creatorId))) return;
+        const join = new Join({ id: new URL(job.joinUri), actor: new URL(participant.uri), object: new URL(`/events/${e.id}`, this.#origin) });
+        await this.#send(e.creatorId, [participant], new Reject({ id: new URL(`/users/${e.creatorId}/rejects/${newId()}`, this.#origin), actor: this.#actorUri(e.creatorId), object: join, to: new URL(participant.uri) }));
+        return;
+      }
       case 'profile': {
         const friends = await this.#repo.remoteFriends(job.userId);
         if (!friends.length) return;
@@ -259,6 +311,116 @@ export class Publisher {
         });
         return;
       }
+    }
+  }
+
+  /**
+   * Queues one signed POST per server (shared inbox when it has one) of a document we wrote
+   * ourselves; each retried on its own by the queue (a dead server delays nobody else).
+   */
+  async #deliverRaw(from: string, to: RemoteRecipient[], activity: Record<string, unknown>) {
+    const inboxes = new Map<string, string>();
+    for (const r of to) inboxes.set(r.sharedInbox ?? r.inbox, r.host);
+    const body = JSON.stringify(activity);
+    for (const [inbox, host] of inboxes) {
+      if (!(await this.#policy.federatesWith(host))) continue;
+      await this.#queue.enqueue({ t: 'deliver', from, inbox, host, body } satisfies PublishJob, { orderingKey: `deliver:${inbox}` });
+    }
+  }
+
+  async #deliver(job: Extract<PublishJob, { t: 'deliver' }>) {
+    if (!(await this.#policy.federatesWith(job.host))) return;
+    const key = (await this.#ctx().getActorKeyPairs(job.from)).find((k) => k.privateKey.algorithm.name === 'RSASSA-PKCS1-v1_5');
+    if (!key) return;
+    const request = new Request(job.inbox, { method: 'POST', headers: { 'content-type': 'application/activity+json', accept: 'application/activity+json' }, body: job.body });
+    // draft-cavage: what Mobilizon and Gancio verify (and Mastodon still does).
+    const res = await fetch(await signRequest(request, key.privateKey, key.keyId));
+    await res.body?.cancel();
+    if (res.ok) return;
+    // A refusal will not change by trying again (but a server asking to slow down may).
+    if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) return;
+    throw new Error(`delivery to ${job.inbox}: HTTP ${res.status}`);
+  }
+
+  #eventDoc(e: EventRow): Record<string, unknown> {
+    const actor = this.#actorUri(e.creatorId!).href;
+    return eventDocument({
+      origin: this.#origin.origin,
+      event: e,
+      attributedTo: actor,
+      actor,
+      cc: [this.#ctx().getFollowersUri(e.creatorId!).href],
+      imageUrl: e.imageKey && !e.imageKey.startsWith('remote:') ? new URL(`/media/${e.imageKey}`, this.#origin).href : null,
+      hashtags: [],
+    });
+  }
+
+  /** The ActivityStreams document of one of our public events (for servers that fetch it), or null. */
+  async eventDocumentOf(eventId: string): Promise<Record<string, unknown> | null> {
+    const e = await this.#events.byId(eventId);
+    if (!e || e.uri || e.visibility !== 'public' || !e.creatorId || (await this.#remote(e.creatorId))) return null;
+    return this.#eventDoc(e);
+  }
+
+  /** A public event of a member's: to their remote friends and to the remote people who answered it. */
+  async #event(eventId: string) {
+    const e = await this.#events.byId(eventId);
+    if (!e || e.uri || e.visibility !== 'public' || !e.creatorId) return;
+    const creator = await this.#accounts.userById(e.creatorId);
+    if (!creator || creator.host) return;
+    const { eventRsvps: r, users } = this.#db.t;
+    const answered = (await this.#db.q.select({ u: r.userId }).from(r).innerJoin(users, eq(users.id, r.userId)).where(and(eq(r.eventId, e.id), isNotNull(users.host)))).map((x) => x.u);
+    const to = [...(await this.#repo.remoteFriends(e.creatorId)), ...(await this.#repo.remoteByIds(answered))];
+    if (!to.length) return;
+    const actor = this.#actorUri(e.creatorId).href;
+    const followers = this.#ctx().getFollowersUri(e.creatorId).href;
+    const doc = this.#eventDoc(e);
+    const fresh = e.updatedAt.getTime() - e.createdAt.getTime() < 2000;
+    await this.#deliverRaw(e.creatorId, to, {
+      '@context': EVENT_CONTEXT,
+      id: `${doc.id}#${fresh ? 'create' : `update-${e.updatedAt.getTime()}`}`,
+      type: fresh ? 'Create' : 'Update',
+      actor,
+      to: [PUBLIC],
+      cc: [followers],
+      object: { ...doc, '@context': undefined },
+    });
+  }
+
+  /**
+   * Answers to events across servers, addressed to the organizer and the participant only (never
+   * to followers: who goes to an action is nobody else's business). A member's answer to an event
+   * of another server is a Join (or a Leave); an answer here from someone of another server is
+   * accepted once they have a seat, or refused.
+   */
+  async #rsvp(eventId: string, userId: string) {
+    const e = await this.#events.byId(eventId);
+    const user = await this.#accounts.userById(userId);
+    if (!e?.creatorId || !user) return;
+    const { eventRsvps: r } = this.#db.t;
+    const rsvp = (await this.#db.q.select().from(r).where(and(eq(r.eventId, eventId), eq(r.userId, userId))))[0];
+    const key = { orderingKey: `rsvp:${eventId}:${userId}` };
+    if (e.uri && !user.host) {
+      const organizer = await this.#repo.remoteById(e.creatorId);
+      if (!organizer) return;
+      const actor = this.#actorUri(userId);
+      if (rsvp?.status === 'pending' && !rsvp.uri) {
+        const id = new URL(`/users/${userId}/joins/${newId()}`, this.#origin);
+        await this.#db.tx(() => this.#db.w.update(r).set({ uri: id.href }).where(and(eq(r.eventId, eventId), eq(r.userId, userId))));
+        await this.#send(userId, [organizer], new Join({ id, actor, object: new URL(e.uri), to: new URL(organizer.uri) }), key);
+      } else if (rsvp?.uri && (rsvp.status === 'not_going' || rsvp.status === 'interested')) {
+        await this.#db.tx(() => this.#db.w.update(r).set({ uri: null }).where(and(eq(r.eventId, eventId), eq(r.userId, userId))));
+        await this.#send(userId, [organizer], new Leave({ id: new URL(`/users/${userId}/leaves/${newId()}`, this.#origin), actor, object: new URL(e.uri), to: new URL(organizer.uri) }), key);
+      }
+      return;
+    }
+    if (!e.uri && user.host && rsvp?.uri && (rsvp.status === 'going' || rsvp.status === 'rejected')) {
+      if (await this.#remote(e.creatorId)) return;
+      const participant = await this.#repo.remoteById(userId);
+      if (!participant) return;
+      const join = new Join({ id: new URL(rsvp.uri), actor: new URL(participant.uri), object: new URL(`/events/${e.id}`, this.#origin) });
+      const Kind = rsvp.status === 'going' ? Accept : Reject;
+      await this.#send(e.creatorId, [participant], new Kind({ id: new URL(`/users/${e.creatorId}/${rsvp.status === 'going' ? 'accepts' : 'rejects'}/${newId()}`, this.#origin), actor: this.#actorUri(e.creatorId), object: join, to: new URL(participant.uri) }), key);
     }
   }
 
@@ -303,7 +465,7 @@ export class Publisher {
     });
     const Kind = update ? Update : Create;
     const activity = new Kind({ id: new URL(`/posts/${post.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin), actor: this.#actorUri(post.authorId), object: note, tos: r.to, ccs: r.cc });
-    await this.#send(post.authorId, r.list, activity, { shared: post.audience === 'public', orderingKey: `post:${post.id}` });
+    await this.#send(post.authorId, r.list, activity, { shared: true, orderingKey: `post:${post.id}` });
   }
 
   /** A comment goes to the post's author when the post is remote, or to the post's remote audience when it is ours. */
@@ -335,6 +497,6 @@ export class Publisher {
       tos: r.to,
       ccs: r.cc,
     });
-    await this.#send(comment.authorId, r.list, activity, { shared: post.audience === 'public', orderingKey: `comment:${comment.id}` });
+    await this.#send(comment.authorId, r.list, activity, { shared: true, orderingKey: `comment:${comment.id}` });
   }
 }

@@ -22,7 +22,7 @@ import { chatRoutes } from '../chat/routes.ts';
 import { authenticate, requestMeta } from './api-kit.ts';
 import { federationBridge } from './bridge.ts';
 import { csrfGuard, INTERNAL_HEADERS, internalHeaders, securityHeaders } from './security.ts';
-import { handleAs2ProfileLookup, nodeInfoLinks } from './federation-extras.ts';
+import { eventDocuments, handleAs2ProfileLookup, nodeInfoLinks } from './federation-extras.ts';
 import { tileProxy } from './tiles.ts';
 import { remoteMediaRoute } from './remote-media.ts';
 
@@ -46,6 +46,7 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   // parser may run before Fedify.
   app.get('/.well-known/nodeinfo', nodeInfoLinks(config.publicUrl));
   app.use(handleAs2ProfileLookup(s.repo, config.publicUrl));
+  app.use(eventDocuments((id) => s.publisher.eventDocumentOf(id)));
   app.use(federationBridge(s.federation, config.publicUrl, (host) => s.policy.federatesWith(host)));
 
   app.use(csrfGuard(config.publicUrl, opts.extraOrigins));

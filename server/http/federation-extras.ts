@@ -8,6 +8,12 @@ import { INSTANCE_ACTOR } from '../federation/federation.ts';
 
 const AS2_TYPES = ['application/activity+json', 'application/ld+json'];
 
+/** Whether a request prefers ActivityStreams to a page. */
+function wantsActivityStreams(req: Request): boolean {
+  const wanted = req.accepts(['text/html', ...AS2_TYPES]);
+  return Boolean(wanted) && wanted !== 'text/html';
+}
+
 export function nodeInfoLinks(publicUrl: URL) {
   const body = JSON.stringify({
     links: [
@@ -38,5 +44,25 @@ export function handleAs2ProfileLookup(repo: AccountsRepository, publicUrl: URL)
     const user = await repo.userByUsername(match[1].toLowerCase());
     if (!user || user.status !== 'active') return next();
     res.redirect(302, new URL(`/users/${user.id}`, publicUrl).href);
+  };
+}
+
+/**
+ * `/events/{id}` asked for as ActivityStreams: the event's document (public events of ours only;
+ * 404 otherwise), for servers that fetch it (Mobilizon, Gancio, a Join's recipient checking its
+ * object). A browser gets the page: the same URL falls through to the web app.
+ */
+export function eventDocuments(documentOf: (eventId: string) => Promise<Record<string, unknown> | null>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const m = /^\/events\/([A-Za-z0-9_-]{1,64})$/.exec(req.path);
+    if (!m || req.method !== 'GET' || !wantsActivityStreams(req)) return next();
+    res.vary('Accept');
+    try {
+      const doc = await documentOf(m[1]);
+      if (!doc) return void res.status(404).type('text/plain').send('Not found');
+      res.status(200).type('application/activity+json').send(JSON.stringify(doc));
+    } catch (e) {
+      next(e);
+    }
   };
 }
