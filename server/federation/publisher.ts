@@ -174,6 +174,22 @@ export class Publisher {
     });
   }
 
+  /**
+   * Sends what is built for each audience: public → one activity to everyone (to Public, cc the
+   * followers and the people mentioned); friends → one per server, naming only that server's
+   * friends, so that no server learns who else the member counts as a friend (and no one
+   * activity grows with the size of the friend list).
+   */
+  async #sendAddressed(fromId: string, audience: PostRow['audience'], r: { list: RemoteRecipient[]; to: URL[]; cc: URL[] }, build: (to: URL[], cc: URL[]) => Activity, orderingKey: string) {
+    if (audience !== 'friends') return this.#send(fromId, r.list, build(r.to, r.cc), { shared: true, orderingKey });
+    const byServer = new Map<string, RemoteRecipient[]>();
+    for (const x of r.list) {
+      const key = x.sharedInbox ?? x.inbox;
+      byServer.set(key, [...(byServer.get(key) ?? []), x]);
+    }
+    for (const group of byServer.values()) await this.#send(fromId, group, build(group.map((x) => new URL(x.uri)), []), { shared: true, orderingKey });
+  }
+
   #actorUri(id: string): URL {
     return this.#ctx().getActorUri(id);
   }
@@ -227,10 +243,8 @@ export class Publisher {
       case 'post-delete': {
         const recipients = await this.#postRecipients(job.authorId, job.audience, job.mentioned);
         const id = new URL(`/posts/${job.postId}`, this.#origin);
-        await this.#send(job.authorId, recipients.list, new Delete({ id: new URL(`#delete-${newId()}`, id), actor: this.#actorUri(job.authorId), object: new Tombstone({ id }), tos: recipients.to, ccs: recipients.cc }), {
-          shared: true,
-          orderingKey: `post:${job.postId}`,
-        });
+        const deletion = new URL(`#delete-${newId()}`, id);
+        await this.#sendAddressed(job.authorId, job.audience, recipients, (tos, ccs) => new Delete({ id: deletion, actor: this.#actorUri(job.authorId), object: new Tombstone({ id }), tos, ccs }), `post:${job.postId}`);
         return;
       }
       case 'comment':
@@ -240,9 +254,8 @@ export class Publisher {
         if (!post) return;
         const target = await this.#commentRecipients(post);
         const id = new URL(`/posts/${job.commentId}`, this.#origin);
-        await this.#send(job.authorId, target.list, new Delete({ id: new URL(`#delete-${newId()}`, id), actor: this.#actorUri(job.authorId), object: new Tombstone({ id }), tos: target.to, ccs: target.cc }), {
-          orderingKey: `comment:${job.commentId}`,
-        });
+        const deletion = new URL(`#delete-${newId()}`, id);
+        await this.#sendAddressed(job.authorId, post.uri ? 'public' : post.audience, target, (tos, ccs) => new Delete({ id: deletion, actor: this.#actorUri(job.authorId), object: new Tombstone({ id }), tos, ccs }), `comment:${job.commentId}`);
         return;
       }
       case 'like': {
@@ -456,16 +469,18 @@ export class Publisher {
     const mentionedIds = await this.#posts.mentionedIds(post.id);
     const r = await this.#postRecipients(post.authorId, post.audience, mentionedIds);
     if (!r.list.length) return;
-    const note = postNote(this.#origin.origin, post, this.#author(post.authorId), {
-      to: r.to,
-      cc: r.cc,
-      images: await this.#posts.images([post.id]),
-      mentions: await this.#mentions(mentionedIds),
-      hashtags: await this.#posts.hashtagsOf(post.id),
-    });
+    const images = await this.#posts.images([post.id]);
+    const mentions = await this.#mentions(mentionedIds);
+    const hashtags = await this.#posts.hashtagsOf(post.id);
     const Kind = update ? Update : Create;
-    const activity = new Kind({ id: new URL(`/posts/${post.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin), actor: this.#actorUri(post.authorId), object: note, tos: r.to, ccs: r.cc });
-    await this.#send(post.authorId, r.list, activity, { shared: true, orderingKey: `post:${post.id}` });
+    const id = new URL(`/posts/${post.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin);
+    await this.#sendAddressed(
+      post.authorId,
+      post.audience,
+      r,
+      (tos, ccs) => new Kind({ id, actor: this.#actorUri(post.authorId), object: postNote(this.#origin.origin, post, this.#author(post.authorId), { to: tos, cc: ccs, images, mentions, hashtags }), tos, ccs }),
+      `post:${post.id}`,
+    );
   }
 
   /** A comment goes to the post's author when the post is remote, or to the post's remote audience when it is ours. */
@@ -488,15 +503,16 @@ export class Publisher {
     if (!r.list.length) return;
     const parent = comment.parentId ? await this.#posts.comment(comment.parentId) : null;
     const inReplyTo = parent ? new URL(parent.uri ?? `/posts/${parent.id}`, this.#origin) : new URL(post.uri ?? `/posts/${post.id}`, this.#origin);
-    const note = commentNote(this.#origin.origin, comment, this.#author(comment.authorId), inReplyTo, { to: r.to, cc: r.cc });
     const Kind = update ? Update : Create;
-    const activity = new Kind({
-      id: new URL(`/posts/${comment.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin),
-      actor: this.#actorUri(comment.authorId),
-      object: note,
-      tos: r.to,
-      ccs: r.cc,
-    });
-    await this.#send(comment.authorId, r.list, activity, { shared: true, orderingKey: `comment:${comment.id}` });
+    const id = new URL(`/posts/${comment.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin);
+    // A comment on a friends-only post of ours goes like the post; on a remote post, to its author.
+    const audience = post.uri ? 'public' : post.audience;
+    await this.#sendAddressed(
+      comment.authorId,
+      audience,
+      r,
+      (tos, ccs) => new Kind({ id, actor: this.#actorUri(comment.authorId), object: commentNote(this.#origin.origin, comment, this.#author(comment.authorId), inReplyTo, { to: tos, cc: ccs }), tos, ccs }),
+      `comment:${comment.id}`,
+    );
   }
 }

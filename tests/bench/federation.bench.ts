@@ -6,7 +6,8 @@
 // same number of requests (RSA, as each delivery is signed) in the same run.
 //   npm run exec -- node tests/bench/federation.bench.ts      (SQLite; PostgreSQL too when
 //   DATABASE_URL_TEST is set; about a minute per database)
-// Knobs: BENCH_FRIENDS (2000), BENCH_INSTANCES (50), BENCH_RUNS (5), BENCH_SLOW_MS (10000).
+// Knobs: BENCH_FRIENDS (2000), BENCH_INSTANCES (50), BENCH_RUNS (5), BENCH_SLOW_MS (10000),
+// BENCH_AUDIENCES (public,friends).
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ const FRIENDS = Number(process.env.BENCH_FRIENDS ?? 2000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 50);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SLOW_MS = Number(process.env.BENCH_SLOW_MS ?? 10_000);
+const AUDIENCES = (process.env.BENCH_AUDIENCES ?? 'public,friends').split(',') as ('public' | 'friends')[];
 const DIALECTS = pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
 
 const now = () => performance.timeOrigin + performance.now();
@@ -141,7 +143,7 @@ for (const dialect of DIALECTS) {
     const cookie = await seed(node, ports);
     await post(node, cookie, 'public', healthy); // warm-up: keys made, caches filled
     const baseline = await signingBaseline(INSTANCES);
-    for (const audience of ['public', 'friends'] as const) {
+    for (const audience of AUDIENCES) {
       const runs: Run[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await post(node, cookie, audience, healthy));
       const all = median(runs.map((r) => r.all));
