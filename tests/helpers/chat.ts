@@ -67,6 +67,8 @@ export interface Peer {
   live: ChatMessage[];
   /** Socket connections made (the first one included). */
   connections: number;
+  /** Whether the server said this connection is in its rooms (`chat:ready`, after it joined them). */
+  ready: boolean;
   send(roomId: string, body: string): string;
   close(): void;
 }
@@ -84,6 +86,7 @@ export function peer(name: string, base: URL, member: Member, opts: { origin?: s
     sent: [],
     live: [],
     connections: 0,
+    ready: false,
     send(roomId, body) {
       const pending = p.chat.send(roomId, body);
       p.sent.push(pending.clientId);
@@ -101,6 +104,8 @@ export function peer(name: string, base: URL, member: Member, opts: { origin?: s
     return answer;
   }) as Socket['emitWithAck'];
   socket.on('connect', () => p.connections++);
+  socket.on('disconnect', () => (p.ready = false));
+  socket.on('chat:ready', () => (p.ready = true));
   socket.on('chat:message', (m: ChatMessage) => p.live.push(m));
   p.chat = new ChatClient(socket, { storage, userId: member.user.id });
   socket.connect();
@@ -117,7 +122,11 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 10_000
   }
 }
 
-export const connected = (p: Peer) => until(() => p.socket.connected, 10_000, `${p.name} connected`);
+/**
+ * Connected and in its rooms: the server joins a new socket to its rooms after a few queries, and
+ * says so with `chat:ready`; what is sent before then reaches the tab by its sync, not live.
+ */
+export const connected = (p: Peer) => until(() => p.socket.connected && p.ready, 15_000, `${p.name} connected`);
 
 /** The room's stored history, read through the API (every change after version 0, page after page). */
 export async function stored(member: Member, roomId: string): Promise<ChatMessage[]> {
