@@ -23,6 +23,15 @@ export interface DomainEvents {
   'comment.deleted': { commentId: string; postId: string; authorId: string; uri: string | null };
   /** A member's standing with a group changed: member or not, follower or not (live rooms follow). */
   'group.membership': { groupId: string; userId: string; member: boolean; following: boolean };
+  /**
+   * Groups across servers (the federation publisher turns these into Join, Leave, Follow, Undo,
+   * Accept and Reject): a member asked to join, left or (un)followed a group of another server;
+   * a group here answered someone of another server (`approved` false also when they are removed).
+   */
+  'group.remote_join': { groupId: string; userId: string };
+  'group.remote_leave': { groupId: string; userId: string; joinUri: string | null };
+  'group.remote_follow': { groupId: string; userId: string; follow: boolean; uri: string | null };
+  'group.answered': { groupId: string; userId: string; approved: boolean; joinUri: string | null };
   /** An event was created, changed or deleted (for the federation publisher, later). */
   'event.changed': { eventId: string };
   /** An event was deleted (the publisher tells the servers that had it). */

@@ -131,6 +131,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     federatesWith: (host) => policy.federatesWith(host),
     publicUrl: config.publicUrl,
     kv: new DbKvStore(db),
+    groups: groupsRepo,
     queue: new DbMessageQueue(db, { queue: 'fedify', onError: (error) => fedLog.warn('federation queue: {error}', { error }) }),
     repo,
     instance,
@@ -174,10 +175,11 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     accounts: repo,
     posts: postsRepo,
     events: eventsDomain.repo,
+    groups: groupsRepo,
     publicUrl: config.publicUrl,
   });
   privacy.addEraser(async (userId) => publisher.eraseMember(userId, keys));
-  setupObjects(federation, { publicUrl: config.publicUrl, posts: postsRepo, friends: friendsRepo, actors, repo: fedRepo });
+  setupObjects(federation, { publicUrl: config.publicUrl, posts: postsRepo, friends: friendsRepo, actors, repo: fedRepo, groups: groupsRepo });
   const remoteEvents = new RemoteEvents({ db, repo: eventsDomain.repo, notifications, bus: events });
   setupInbox(federation, {
     db,
@@ -194,6 +196,8 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     privacy,
     remoteEvents,
     rsvps: eventsDomain.rsvps,
+    groups,
+    groupsRepo,
   });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress, policy, actors });
   const remoteMedia = new RemoteMedia({

@@ -321,6 +321,8 @@ export const groupMembers = pgTable(
     role: text('role', { enum: ['member', 'organizer', 'admin'] }).notNull().default('member'),
     shareContact: bool('share_contact').notNull().default(false),
     joinedAt: ts('joined_at').notNull(),
+    /** The Join activity, when the member or the group is on another server. */
+    uri: text('uri'),
   },
   (t) => [primaryKey({ name: 'group_members_pk', columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId)],
 );
@@ -337,6 +339,8 @@ export const groupJoinRequests = pgTable(
     answer: text('answer').notNull().default(''),
     shareContact: bool('share_contact').notNull().default(false),
     createdAt: ts('created_at').notNull(),
+    /** The Join activity, when the requester or the group is on another server. */
+    uri: text('uri'),
   },
   (t) => [primaryKey({ name: 'group_join_requests_pk', columns: [t.groupId, t.userId] }), index('group_join_requests_user_idx').on(t.userId)],
 );

@@ -3,9 +3,10 @@
 // server speaks domain terms. See docs/federation.md for what we send and accept.
 import { Temporal } from '@js-temporal/polyfill';
 import { type Context, type Federation, type KvStore, type MessageQueue, createFederation } from '@fedify/fedify';
-import { Application, Endpoints, Image, Person } from '@fedify/vocab';
+import { Application, Endpoints, Group, Image, Person } from '@fedify/vocab';
 import { getLogger } from '@logtape/logtape';
 import type { AccountsRepository, UserRow } from '../accounts/repository.ts';
+import type { GroupRow, GroupsRepository } from '../groups/repository.ts';
 import type { InstanceService } from '../instance/service.ts';
 import { ProfileService } from '../profiles/service.ts';
 import type { ActorKeys } from './keys.ts';
@@ -23,6 +24,7 @@ export interface FederationDeps {
   kv: KvStore;
   queue: MessageQueue;
   repo: AccountsRepository;
+  groups: GroupsRepository;
   instance: InstanceService;
   keys: ActorKeys;
   inbound: InboundLog;
@@ -55,6 +57,33 @@ export async function personFor(ctx: Context<null>, user: UserRow, publicUrl: UR
     assertionMethods: keys.map((k) => k.multikey),
     manuallyApprovesFollowers: true,
     discoverable: user.profilePublic,
+    indexable: false,
+  });
+}
+
+/**
+ * A group's actor (FEP-1b12): members join it (Join, or Follow for public posts only), it
+ * redistributes what they post in it (Announce). Its moderators collection lists its organizers
+ * only when the group shows its members publicly; otherwise it says nothing.
+ */
+export async function groupFor(ctx: Context<null>, group: GroupRow, publicUrl: URL): Promise<Group> {
+  const keys = await ctx.getActorKeyPairs(group.id);
+  return new Group({
+    id: ctx.getActorUri(group.id),
+    preferredUsername: group.handle,
+    name: group.name,
+    summary: group.descriptionHtml || null,
+    url: new URL(`/g/${group.handle}`, publicUrl),
+    inbox: ctx.getInboxUri(group.id),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    followers: ctx.getFollowersUri(group.id),
+    attribution: ctx.getCollectionUri('moderators', { identifier: group.id }),
+    icon: group.avatarKey ? new Image({ url: new URL(`/media/${group.avatarKey}`, publicUrl), mediaType: 'image/webp' }) : null,
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+    // Open groups take members at once; the others decide (request, invitation).
+    manuallyApprovesFollowers: group.openness !== 'open',
+    discoverable: true,
     indexable: false,
   });
 }
@@ -93,8 +122,13 @@ export function buildFederation(d: FederationDeps): AppFederation {
         });
       }
       const user = await d.repo.userById(identifier);
+      if (!user) {
+        // Groups share the address space (ids of 16 random characters, handles in one namespace).
+        const group = await d.groups.byId(identifier);
+        return group && !group.host ? groupFor(ctx, group, d.publicUrl) : null;
+      }
       // People of other servers have rows here too: they are not served as ours.
-      if (!user || user.host || user.status !== 'active') return null;
+      if (user.host || user.status !== 'active') return null;
       // A signed fetch (servers in secure mode sign theirs): verify it and remember the server.
       // Not for the instance actor above, whose key other servers fetch to verify ours.
       if (ctx.request.headers.has('signature') || ctx.request.headers.has('signature-input')) {
@@ -108,14 +142,17 @@ export function buildFederation(d: FederationDeps): AppFederation {
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       if (identifier !== INSTANCE_ACTOR) {
         const user = await d.repo.userById(identifier);
-        if (!user || user.host) return [];
+        const group = user ? undefined : await d.groups.byId(identifier);
+        if (user ? user.host : !group || group.host) return [];
       }
       return d.keys.pairs(identifier);
     })
     .mapHandle(async (_ctx, handle) => {
       if (handle.toLowerCase() === d.publicUrl.hostname.toLowerCase()) return INSTANCE_ACTOR;
       const user = await d.repo.userByUsername(handle.toLowerCase());
-      return user && !user.host && user.status === 'active' ? user.id : null;
+      if (user) return !user.host && user.status === 'active' ? user.id : null;
+      const group = await d.groups.byHandle(handle.toLowerCase());
+      return group && !group.host ? group.id : null;
     });
 
   // A member's followers are their friends, a list they may keep private: the collection exists
@@ -123,8 +160,26 @@ export function buildFederation(d: FederationDeps): AppFederation {
   federation.setFollowersDispatcher('/users/{identifier}/followers', async (_ctx, identifier) => {
     if (identifier === INSTANCE_ACTOR) return { items: [] };
     const user = await d.repo.userById(identifier);
-    if (!user || user.host || user.status !== 'active') return null;
+    if (!user) {
+      const group = await d.groups.byId(identifier);
+      return group && !group.host ? { items: [] } : null;
+    }
+    if (user.host || user.status !== 'active') return null;
     return { items: [] };
+  });
+
+  // A group's moderators (FEP-1b12): its organizers, when the group shows its members publicly.
+  federation.setCollectionDispatcher('moderators', Person, '/users/{identifier}/moderators', async (ctx, { identifier }) => {
+    const group = await d.groups.byId(identifier);
+    if (!group || group.host) return null;
+    if (group.membersVisibility !== 'public') return { items: [] };
+    const ids = await d.groups.organizerIds(group.id);
+    const local: Person[] = [];
+    for (const id of ids) {
+      const user = await d.repo.userById(id);
+      if (user && !user.host && user.status === 'active') local.push(new Person({ id: ctx.getActorUri(id) }));
+    }
+    return { items: local };
   });
 
   federation.setNodeInfoDispatcher('/nodeinfo/2.1', async () => {

@@ -5,7 +5,7 @@
 // on behalf of that row. What we do not handle is kept raw for 30 days (the inbound log) and
 // otherwise ignored.
 import { getLogger } from '@logtape/logtape';
-import { Accept, Activity, Create, Delete, Event as ApEvent, Follow, Join, Leave, Like, Note, Reject, Undo, Update, Article, Page, type Object as ApObject } from '@fedify/vocab';
+import { Accept, Activity, Announce, Create, Delete, Event as ApEvent, Follow, Join, Leave, Like, Note, Reject, Undo, Update, Article, Page, type Object as ApObject } from '@fedify/vocab';
 import type { InboxContext } from '@fedify/fedify';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
@@ -24,6 +24,8 @@ import { readNote, type ReadNote } from './notes.ts';
 import { readEvent } from './event-in.ts';
 import type { RemoteEvents } from '../events/remote.ts';
 import type { RsvpService } from '../events/rsvp.ts';
+import type { GroupService } from '../groups/service.ts';
+import type { GroupsRepository } from '../groups/repository.ts';
 
 export interface InboxDeps {
   db: Database;
@@ -40,6 +42,8 @@ export interface InboxDeps {
   privacy: PrivacyService;
   remoteEvents: RemoteEvents;
   rsvps: RsvpService;
+  groups: GroupService;
+  groupsRepo: GroupsRepository;
 }
 
 type Ctx = InboxContext<null>;
@@ -57,10 +61,17 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     return d.actors.resolve(actorId);
   };
 
-  /** Our member a URI names (/users/{id}), if it is one of ours. */
+  /** Our member a URI names (/users/{id}), if it is one of ours (groups share the address space). */
   const localMember = (ctx: Ctx, uri: URL | null): string | null => {
     const parsed = ctx.parseUri(uri);
     return parsed?.type === 'actor' && parsed.identifier !== 'instance' ? parsed.identifier : null;
+  };
+  /** Our group a URI names, if it is one of ours. */
+  const localGroup = async (ctx: Ctx, uri: URL | string | null): Promise<string | null> => {
+    const id = localMember(ctx, uri ? new URL(uri) : null);
+    if (!id) return null;
+    const group = await d.groupsRepo.byId(id);
+    return group && !group.host ? group.id : null;
   };
 
   /** Our post or comment a URI names, or a remote one we keep. */
@@ -88,6 +99,19 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     if (from.kind !== 'person') return;
     const note = await readNote(object, from, d.actors, ctx);
     if (!note) return;
+    // Posted in one of our groups, by one of its members: the group's post (the group redistributes it).
+    let groupId: string | null = null;
+    for (const uri of note.addressed) if ((groupId = await localGroup(ctx, uri))) break;
+    if (groupId) {
+      if (note.inReplyTo) {
+        const t = await target(ctx, note.inReplyTo);
+        if (t && t.post.groupId === groupId) await d.remotePosts.storeComment(from.id, t.post, t.commentId, note.text);
+        return;
+      }
+      if (!(await d.groupsRepo.role(groupId, from.id))) return;
+      await d.remotePosts.storePost(from.id, { ...note.text, audience: note.isPublic ? 'public' : 'group', groupId, hashtags: note.hashtags, images: note.images });
+      return;
+    }
     if (note.inReplyTo) {
       const t = await target(ctx, note.inReplyTo);
       if (t) await d.remotePosts.storeComment(from.id, t.post, t.commentId, note.text);
@@ -128,12 +152,23 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       if (!from || !follow.id || from.kind !== 'person') return;
       const localId = localMember(ctx, follow.objectId);
       if (!localId) return;
+      // A group here: followed for its public posts, accepted at once.
+      const groupId = await localGroup(ctx, follow.objectId);
+      if (groupId) {
+        if (await d.groups.remoteFollow(from.id, groupId, true, follow.id.href)) await d.publisher.enqueue({ t: 'group-accept-follow', groupId, remoteId: from.id, followUri: follow.id.href });
+        return;
+      }
       const answer = await d.friends.remoteRequest(from.id, localId, follow.id.href);
       if (answer === 'accept') await d.publisher.enqueue({ t: 'accept', localId, remoteId: from.id, followUri: follow.id.href, followBack: true });
       if (answer === 'reject') await d.publisher.enqueue({ t: 'reject', localId, remoteId: from.id, followUri: follow.id.href });
     })
     .on(Accept, async (ctx, accept) => {
       const from = await sender(ctx, accept);
+      if (from?.kind === 'group') {
+        const member = await joinOf(ctx, from.id, accept);
+        if (member) await d.groups.joinAnswered(from.id, member, true);
+        return;
+      }
       if (!from || from.kind !== 'person') return;
       // The Follow it accepts is one of ours: found by its id among the requests we sent.
       const followId = accept.objectId?.href;
@@ -144,6 +179,16 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     })
     .on(Reject, async (ctx, reject) => {
       const from = await sender(ctx, reject);
+      if (from?.kind === 'group') {
+        const member = await joinOf(ctx, from.id, reject);
+        if (member) await d.groups.joinAnswered(from.id, member, false);
+        else {
+          // Our Follow of the group, refused or ended.
+          const follower = reject.objectId ? await groupFollowBy(from.id, reject.objectId.href) : null;
+          if (follower) await d.db.tx(() => d.groupsRepo.setFollow(from.id, follower, false, new Date()));
+        }
+        return;
+      }
       if (!from || from.kind !== 'person') return;
       const followId = reject.objectId?.href;
       if (!followId) return;
@@ -159,6 +204,9 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       // Their Follow (a request, or their side of a friendship), or their Like.
       const local = (await requestFrom(from.id, objectId)) ?? (await followFrom(from.id, objectId));
       if (local) return d.friends.remoteEnded(from.id, local);
+      // Their Follow of a group here.
+      const followed = await groupFollowOf(from.id, objectId);
+      if (followed) return void (await d.groups.remoteFollow(from.id, followed, false, null));
       const liked = await d.remotePosts.likedByUri(objectId);
       if (liked && liked.userId === from.id) {
         const post = await d.posts.byId(liked.postId);
@@ -196,10 +244,25 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       }
       const from = await sender(ctx, del);
       if (!from || !objectId) return;
-      if (!(await d.remotePosts.deleteByUri(from.id, objectId))) await d.remoteEvents.deleteByUri(from.id, objectId);
+      if (from.kind === 'group') return void (await d.remotePosts.deleteInGroup(from.id, objectId));
+      // A post or comment in one of our groups: the group tells its other members' servers.
+      const post = await d.remotePosts.byUri(objectId);
+      const comment = post ? undefined : await d.remotePosts.commentByUri(objectId);
+      const inGroup = post?.groupId ?? (comment ? (await d.posts.byId(comment.postId))?.groupId : null) ?? null;
+      if (await d.remotePosts.deleteByUri(from.id, objectId)) {
+        if (inGroup && post) await d.publisher.enqueue({ t: 'group-post-delete', postId: post.id, groupId: inGroup, authorId: from.id, audience: post.audience, uri: objectId });
+        else if (inGroup && comment) await d.publisher.enqueue({ t: 'group-comment-delete', commentId: comment.id, postId: comment.postId, authorId: from.id, uri: objectId });
+        return;
+      }
+      await d.remoteEvents.deleteByUri(from.id, objectId);
     })
     .on(Join, async (ctx, join) => {
       const from = await sender(ctx, join);
+      const groupId = await localGroup(ctx, join.objectId);
+      if (groupId) {
+        if (from?.kind === 'person' && join.id) await d.groups.remoteJoin(from.id, groupId, join.id.href);
+        return;
+      }
       const eventId = ourEvent(join.objectId);
       if (!from || from.kind !== 'person' || !join.id || !eventId) return;
       const status = await d.rsvps.remoteAnswer(from.id, eventId, 'going', join.id.href);
@@ -208,6 +271,11 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     })
     .on(Leave, async (ctx, leave) => {
       const from = await sender(ctx, leave);
+      const groupId = await localGroup(ctx, leave.objectId);
+      if (groupId) {
+        if (from?.kind === 'person') await d.groups.remoteLeave(from.id, groupId);
+        return;
+      }
       const eventId = ourEvent(leave.objectId);
       if (!from || from.kind !== 'person' || !eventId) return;
       await d.rsvps.remoteAnswer(from.id, eventId, 'not_going', null);
@@ -218,6 +286,13 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       const t = await target(ctx, like.objectId);
       if (t && !t.commentId) await d.remotePosts.like(from.id, t.post, like.id?.href ?? null, true);
     })
+    .on(Announce, async (ctx, announce) => {
+      const from = await sender(ctx, announce);
+      // Groups of other servers redistribute what is posted in them (FEP-1b12); boosts by people are not kept.
+      if (!from || from.kind !== 'group') return;
+      if (!(await d.repo.groupHasLocalAudience(from.id, true)) && !(await d.repo.groupHasLocalAudience(from.id, false))) return;
+      await receiveFromGroup(ctx, from, announce);
+    })
     .on(Activity, async (ctx, activity) => {
       // Anything else: kept for audits (and the issues that will handle it).
       await sender(ctx, activity);
@@ -226,7 +301,67 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       log.warn('inbox delivery not processed: {error}', { error });
     });
 
-  const { friendRequests: q, friendships: f } = d.db.t;
+  /**
+   * What a group of another server redistributes: the Create, Update or Delete of a post or
+   * comment (embedded, or by address), or a post's address (Mastodon's form). The group's server
+   * is trusted for what it hosts and for deletions in the group (its moderators); an object of a
+   * third server is read again from its own origin.
+   */
+  const receiveFromGroup = async (ctx: Ctx, group: ResolvedActor, announce: Announce) => {
+    const groupOrigin = new URL(group.remote.uri).origin;
+    const documentLoader = await ctx.getDocumentLoader({ identifier: 'instance' });
+    const inner = await announce.getObject({ documentLoader }).catch(() => null);
+    if (!inner) return;
+    if (inner instanceof Delete) {
+      if (inner.objectId) await d.remotePosts.deleteInGroup(group.id, inner.objectId.href);
+      return;
+    }
+    let object: ApObject | null = inner instanceof Create || inner instanceof Update ? await inner.getObject({ documentLoader }).catch(() => null) : inner;
+    if (!object?.id || d.actors.isLocal(object.id)) return;
+    if (!(object instanceof Note || object instanceof Article || object instanceof Page)) return;
+    if (object.id.origin !== groupOrigin) {
+      const fetched = await d.actors.fetchObject(object.id.href).catch(() => null);
+      object = fetched instanceof Note || fetched instanceof Article || fetched instanceof Page ? fetched : null;
+      if (!object?.id) return;
+    }
+    const authorUri = object.attributionIds[0];
+    if (!authorUri || d.actors.isLocal(authorUri)) return;
+    const author = await d.actors.resolve(authorUri);
+    if (author?.kind !== 'person') return;
+    const note = await readNote(object, author, d.actors, ctx);
+    if (!note || !note.addressed.includes(group.remote.uri)) return;
+    if (note.inReplyTo) {
+      const t = await target(ctx, note.inReplyTo);
+      if (t && t.post.groupId === group.id) await d.remotePosts.storeComment(author.id, t.post, t.commentId, note.text, { vouchedByGroup: true });
+      return;
+    }
+    await d.remotePosts.storePost(author.id, { ...note.text, audience: note.isPublic ? 'public' : 'group', groupId: group.id, hashtags: note.hashtags, images: note.images });
+  };
+
+  /** Our member whose Join an Accept or Reject from a group answers: by the Join's id, or the embedded Join's actor. */
+  const joinOf = async (ctx: Ctx, groupId: string, answer: Accept | Reject): Promise<string | null> => {
+    const { groupJoinRequests: r, groupMembers: m } = d.db.t;
+    const joinId = answer.objectId?.href;
+    if (joinId) {
+      const row =
+        (await d.db.q.select({ u: r.userId }).from(r).where(and(eq(r.groupId, groupId), eq(r.uri, joinId))))[0] ??
+        (await d.db.q.select({ u: m.userId }).from(m).where(and(eq(m.groupId, groupId), eq(m.uri, joinId))))[0];
+      if (row) return row.u;
+    }
+    const object = await answer.getObject().catch(() => null);
+    if (!(object instanceof Join)) return null;
+    const member = localMember(ctx, object.actorId);
+    if (!member || !(await d.groupsRepo.joinRequest(groupId, member)) && !(await d.groupsRepo.role(groupId, member))) return null;
+    return member;
+  };
+
+  const { friendRequests: q, friendships: f, groupFollows: gf } = d.db.t;
+  /** Our member whose Follow of a group of another server has this id. */
+  const groupFollowBy = async (groupId: string, followId: string) =>
+    (await d.db.q.select({ u: gf.userId }).from(gf).where(and(eq(gf.groupId, groupId), eq(gf.uri, followId))))[0]?.u ?? null;
+  /** The group here that a remote person's Follow (by its id) follows. */
+  const groupFollowOf = async (remoteId: string, followId: string) =>
+    (await d.db.q.select({ g: gf.groupId }).from(gf).where(and(eq(gf.userId, remoteId), eq(gf.uri, followId))))[0]?.g ?? null;
   /** The member who sent the request this Follow id carries, to this remote person. */
   const requestBy = async (remoteId: string, followId: string) =>
     (await d.db.q.select({ u: q.fromId }).from(q).where(and(eq(q.toId, remoteId), eq(q.uri, followId))))[0]?.u ?? null;

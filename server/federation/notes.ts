@@ -14,6 +14,10 @@ export interface ReadNote {
   /** null: addressed to nobody we keep posts for (a direct message, a group we do not know). */
   audience: 'public' | 'friends' | null;
   inReplyTo: URL | null;
+  /** Addressed to the public (in `to` or `cc`). */
+  isPublic: boolean;
+  /** Every address in `to`, `cc` and `audience` (a group it is posted in is one of them). */
+  addressed: string[];
   hashtags: string[];
   images: { url: string; alt: string }[];
 }
@@ -67,6 +71,8 @@ export async function readNote(object: ApObject, from: ResolvedActor, actors: Re
     },
     audience: isPublic ? 'public' : toFollowers || toLocal ? 'friends' : null,
     inReplyTo: object.replyTargetId ?? null,
+    isPublic,
+    addressed: [...new Set([...to, ...object.audienceIds.map((u) => u.href)])],
     hashtags: [...new Set(hashtags)].slice(0, 20),
     images: images.slice(0, 4),
   };

@@ -22,6 +22,8 @@ import type { FederationRepository, RemoteRecipient } from './repository.ts';
 import { addressing, commentNote, postNote, type Mentioned, type NoteAuthor } from './vocab.ts';
 import { EVENT_CONTEXT, PUBLIC, eventDocument } from './event-document.ts';
 import type { EventRow, EventsRepository } from '../events/repository.ts';
+import type { GroupsRepository } from '../groups/repository.ts';
+import { GroupsOut, type GroupJob } from './groups-out.ts';
 
 export type PublishJob =
   | { t: 'follow'; fromId: string; toId: string }
@@ -42,7 +44,8 @@ export type PublishJob =
   /** One signed POST of a document we wrote ourselves (events: Fedify's vocabulary would drop their keys). */
   | { t: 'deliver'; from: string; inbox: string; host: string; body: string }
   /** An erased member: signed with the key read before it went (the RSA private key travels in the job, deleted once sent). */
-  | { t: 'actor-delete'; actorUri: string; keyId: string; privateJwk: JsonWebKey; to: RemoteRecipient[] };
+  | { t: 'actor-delete'; actorUri: string; keyId: string; privateJwk: JsonWebKey; to: RemoteRecipient[] }
+  | GroupJob;
 
 export class Publisher {
   readonly #db: Database;
@@ -55,6 +58,7 @@ export class Publisher {
   readonly #posts: PostsRepository;
   readonly #events: EventsRepository;
   readonly #origin: URL;
+  readonly #groupsOut: GroupsOut;
 
   constructor(d: {
     db: Database;
@@ -67,6 +71,7 @@ export class Publisher {
     accounts: AccountsRepository;
     posts: PostsRepository;
     events: EventsRepository;
+    groups: GroupsRepository;
     publicUrl: URL;
   }) {
     this.#events = d.events;
@@ -79,6 +84,17 @@ export class Publisher {
     this.#accounts = d.accounts;
     this.#posts = d.posts;
     this.#origin = d.publicUrl;
+    this.#groupsOut = new GroupsOut({
+      db: d.db,
+      federation: d.federation,
+      publicUrl: d.publicUrl,
+      groups: d.groups,
+      posts: d.posts,
+      accounts: d.accounts,
+      repo: d.repo,
+      send: (fromId, to, activity, opts) => this.#send(fromId, to, activity, opts),
+      mentions: (ids) => this.#mentions(ids),
+    });
     this.#subscribe(d.bus);
   }
 
@@ -129,12 +145,23 @@ export class Publisher {
     });
     bus.on('post.created', ({ postId, audience }) => (audience === 'private' ? undefined : this.enqueue({ t: 'post', postId, update: false })));
     bus.on('post.updated', ({ postId }) => this.enqueue({ t: 'post', postId, update: true }));
-    bus.on('post.deleted', ({ postId, authorId, audience, uri, mentioned }) =>
-      uri || audience === 'private' ? undefined : this.enqueue({ t: 'post-delete', postId, authorId, audience, mentioned }),
-    );
+    bus.on('post.deleted', ({ postId, authorId, audience, groupId, uri, mentioned }) => {
+      if (groupId) return this.enqueue({ t: 'group-post-delete', postId, groupId, authorId, audience, uri });
+      return uri || audience === 'private' ? undefined : this.enqueue({ t: 'post-delete', postId, authorId, audience, mentioned });
+    });
     bus.on('comment.created', ({ commentId }) => this.enqueue({ t: 'comment', commentId, update: false }));
     bus.on('comment.updated', ({ commentId }) => this.enqueue({ t: 'comment', commentId, update: true }));
-    bus.on('comment.deleted', ({ commentId, postId, authorId, uri }) => (uri ? undefined : this.enqueue({ t: 'comment-delete', commentId, postId, authorId })));
+    bus.on('comment.deleted', async ({ commentId, postId, authorId, uri }) => {
+      if ((await this.#posts.byId(postId))?.groupId) return this.enqueue({ t: 'group-comment-delete', commentId, postId, authorId, uri });
+      return uri ? undefined : this.enqueue({ t: 'comment-delete', commentId, postId, authorId });
+    });
+    // Groups across servers (server/federation/groups-out.ts).
+    bus.on('group.remote_join', ({ groupId, userId }) => this.enqueue({ t: 'group-join', groupId, userId }));
+    bus.on('group.remote_leave', ({ groupId, userId, joinUri }) => this.enqueue({ t: 'group-leave', groupId, userId, joinUri }));
+    bus.on('group.remote_follow', ({ groupId, userId, follow, uri }) => this.enqueue({ t: 'group-follow', groupId, userId, follow, uri }));
+    bus.on('group.answered', async ({ groupId, userId, approved, joinUri }) => {
+      if (await this.#remote(userId)) await this.enqueue({ t: 'group-answer', groupId, remoteId: userId, approved, joinUri });
+    });
     bus.on('post.liked', ({ postId, userId, liked }) => this.enqueue({ t: 'like', postId, userId, liked }));
     bus.on('event.changed', ({ eventId }) => this.enqueue({ t: 'event', eventId }));
     bus.on('event.rsvp', ({ eventId, userId }) => this.enqueue({ t: 'rsvp', eventId, userId }));
@@ -313,6 +340,14 @@ export class Publisher {
         await this.#send(e.creatorId, [participant], new Reject({ id: new URL(`/users/${e.creatorId}/rejects/${newId()}`, this.#origin), actor: this.#actorUri(e.creatorId), object: join, to: new URL(participant.uri) }));
         return;
       }
+      case 'group-join':
+      case 'group-leave':
+      case 'group-follow':
+      case 'group-answer':
+      case 'group-accept-follow':
+      case 'group-post-delete':
+      case 'group-comment-delete':
+        return this.#groupsOut.handle(job);
       case 'profile': {
         const friends = await this.#repo.remoteFriends(job.userId);
         if (!friends.length) return;
@@ -464,8 +499,9 @@ export class Publisher {
 
   async #post(postId: string, update: boolean) {
     const post = await this.#posts.byId(postId);
-    // Only our members' posts to the public or their friends leave (groups come with Group actors).
-    if (!post || post.uri || post.groupId || (post.audience !== 'public' && post.audience !== 'friends')) return;
+    if (post?.groupId) return this.#groupsOut.post(post, update);
+    // Only our members' posts to the public or their friends leave.
+    if (!post || post.uri || (post.audience !== 'public' && post.audience !== 'friends')) return;
     const mentionedIds = await this.#posts.mentionedIds(post.id);
     const r = await this.#postRecipients(post.authorId, post.audience, mentionedIds);
     if (!r.list.length) return;
@@ -496,9 +532,11 @@ export class Publisher {
 
   async #comment(commentId: string, update: boolean) {
     const comment = await this.#posts.comment(commentId);
-    if (!comment || comment.uri || (await this.#remote(comment.authorId))) return;
+    if (!comment) return;
     const post = await this.#posts.byId(comment.postId);
     if (!post) return;
+    if (post.groupId) return this.#groupsOut.comment(comment, post, update);
+    if (comment.uri || (await this.#remote(comment.authorId))) return;
     const r = await this.#commentRecipients(post);
     if (!r.list.length) return;
     const parent = comment.parentId ? await this.#posts.comment(comment.parentId) : null;

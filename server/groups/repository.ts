@@ -82,11 +82,11 @@ export class GroupsRepository {
   }
 
   /** Adds a member (no-op if already one) and keeps the member count; true if added. */
-  async addMember(groupId: string, userId: string, role: GroupRole, shareContact: boolean, at: Date): Promise<boolean> {
+  async addMember(groupId: string, userId: string, role: GroupRole, shareContact: boolean, at: Date, uri: string | null = null): Promise<boolean> {
     const { groupMembers: m, groups } = this.#db.t;
     const rows = await this.#db.w
       .insert(m)
-      .values({ groupId, userId, role, shareContact, joinedAt: at })
+      .values({ groupId, userId, role, shareContact, joinedAt: at, uri })
       .onConflictDoNothing()
       .returning({ u: m.userId });
     if (!rows.length) return false;
@@ -170,10 +170,10 @@ export class GroupsRepository {
     return (await this.#db.q.select().from(r).where(and(eq(r.groupId, groupId), eq(r.userId, userId))))[0];
   }
 
-  async insertJoinRequest(groupId: string, userId: string, answer: string, shareContact: boolean, at: Date): Promise<boolean> {
+  async insertJoinRequest(groupId: string, userId: string, answer: string, shareContact: boolean, at: Date, uri: string | null = null): Promise<boolean> {
     const { groupJoinRequests: r } = this.#db.t;
     return (
-      await this.#db.w.insert(r).values({ groupId, userId, answer, shareContact, createdAt: at }).onConflictDoNothing().returning({ u: r.userId })
+      await this.#db.w.insert(r).values({ groupId, userId, answer, shareContact, createdAt: at, uri }).onConflictDoNothing().returning({ u: r.userId })
     ).length > 0;
   }
 
@@ -248,14 +248,26 @@ export class GroupsRepository {
 
   // Follows
 
+  async follow(groupId: string, userId: string) {
+    const { groupFollows: f } = this.#db.t;
+    return (await this.#db.q.select().from(f).where(and(eq(f.groupId, groupId), eq(f.userId, userId))))[0];
+  }
+
+  /** Records the id of the Join (or Follow) that carries a membership, request or follow across servers. */
+  async setUri(table: 'member' | 'request' | 'follow', groupId: string, userId: string, uri: string): Promise<void> {
+    const { groupMembers: m, groupJoinRequests: r, groupFollows: f } = this.#db.t;
+    const t = table === 'member' ? m : table === 'request' ? r : f;
+    await this.#db.w.update(t).set({ uri }).where(and(eq(t.groupId, groupId), eq(t.userId, userId)));
+  }
+
   async follows(groupId: string, userId: string): Promise<boolean> {
     const { groupFollows: f } = this.#db.t;
     return (await this.#db.q.select({ u: f.userId }).from(f).where(and(eq(f.groupId, groupId), eq(f.userId, userId)))).length > 0;
   }
 
-  async setFollow(groupId: string, userId: string, follow: boolean, at: Date): Promise<void> {
+  async setFollow(groupId: string, userId: string, follow: boolean, at: Date, uri: string | null = null): Promise<void> {
     const { groupFollows: f } = this.#db.t;
-    if (follow) await this.#db.w.insert(f).values({ groupId, userId, createdAt: at }).onConflictDoNothing();
+    if (follow) await this.#db.w.insert(f).values({ groupId, userId, createdAt: at, uri }).onConflictDoNothing();
     else await this.#db.w.delete(f).where(and(eq(f.groupId, groupId), eq(f.userId, userId)));
   }
 

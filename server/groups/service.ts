@@ -62,6 +62,8 @@ export interface GroupView extends GroupSummary {
   invited: boolean;
   following: boolean;
   canSeeMembers: boolean;
+  /** The group's server when it lives on another one (membership is decided there). */
+  host: string | null;
 }
 
 export interface GroupMemberView extends MemberSummary {
@@ -284,6 +286,7 @@ export class GroupService {
       invited: viewer ? Boolean(await this.#repo.invitationFor(group.id, viewer.userId)) : false,
       following: viewer ? await this.#repo.follows(group.id, viewer.userId) : false,
       canSeeMembers,
+      host: group.host,
     };
   }
 
@@ -324,6 +327,7 @@ export class GroupService {
     const a = requireActor(actor);
     const group = await this.#group(groupId);
     const v = parse(joinSchema, input ?? {});
+    if (group.host) return this.#askRemote(a, group, v);
     const result = await this.#db.tx(async () => {
       const existing = await this.#repo.role(group.id, a.userId);
       if (existing) return existing;
@@ -342,6 +346,84 @@ export class GroupService {
     });
     if (result === 'member') await this.#membershipChanged(group.id, a.userId);
     return result;
+  }
+
+  /**
+   * A group of another server decides who joins it: the request is kept here, and the publisher
+   * sends a Join; membership starts when the group's Accept arrives (joinAnswered).
+   */
+  async #askRemote(a: Actor, group: GroupRow, v: { answer: string; shareContact: boolean }): Promise<GroupRole | 'requested'> {
+    const result = await this.#db.tx(async () => {
+      const existing = await this.#repo.role(group.id, a.userId);
+      if (existing) return existing;
+      return (await this.#repo.insertJoinRequest(group.id, a.userId, v.answer, v.shareContact, new Date())) ? ('sent' as const) : ('requested' as const);
+    });
+    if (result === 'sent') this.#events.emit('group.remote_join', { groupId: group.id, userId: a.userId });
+    return result === 'sent' ? 'requested' : result;
+  }
+
+  /**
+   * Someone of another server asks to join a group here (a Join): the same rules as for members
+   * (open: in at once; on request: organizers decide; invite-only: only if invited). Returns their
+   * standing, null when refused; the publisher answers with Accept or Reject.
+   */
+  async remoteJoin(personId: string, groupId: string, joinUri: string): Promise<GroupRole | 'requested' | null> {
+    const group = await this.#repo.byId(groupId);
+    const person = await this.#accounts.userById(personId);
+    if (!group || group.host || !person?.host || person.status !== 'active') return null;
+    const result = await this.#db.tx(async () => {
+      const existing = await this.#repo.role(group.id, personId);
+      if (existing) {
+        await this.#repo.setUri('member', group.id, personId, joinUri);
+        return existing;
+      }
+      const invited = await this.#repo.invitationFor(group.id, personId);
+      if (group.openness === 'open' || invited) {
+        await this.#repo.addMember(group.id, personId, 'member', false, new Date(), joinUri);
+        await this.#repo.deleteInvitationsFor(group.id, personId);
+        await this.#repo.takeJoinRequest(group.id, personId);
+        return 'member' as const;
+      }
+      if (group.openness === 'invite') return null;
+      if (await this.#repo.insertJoinRequest(group.id, personId, '', false, new Date(), joinUri))
+        await this.#notifications.notifyAll(await this.#repo.organizerIds(group.id), { type: 'group_join_request', actorId: personId, groupId: group.id });
+      else await this.#repo.setUri('request', group.id, personId, joinUri);
+      return 'requested' as const;
+    });
+    if (result !== 'requested') this.#events.emit('group.answered', { groupId: group.id, userId: personId, approved: result !== null, joinUri });
+    if (result === 'member') await this.#membershipChanged(group.id, personId);
+    return result;
+  }
+
+  /** Someone of another server leaves a group here, or withdraws their request (a Leave). */
+  async remoteLeave(personId: string, groupId: string): Promise<void> {
+    const group = await this.#repo.byId(groupId);
+    if (!group || group.host) return;
+    const left = await this.#db.tx(async () => (await this.#repo.takeJoinRequest(group.id, personId)) !== null || (await this.#repo.removeMember(group.id, personId)));
+    if (left) await this.#membershipChanged(group.id, personId);
+  }
+
+  /** Someone of another server follows a group here (its public posts), or stops (Follow, Undo). */
+  async remoteFollow(personId: string, groupId: string, follow: boolean, followUri: string | null): Promise<boolean> {
+    const group = await this.#repo.byId(groupId);
+    if (!group || group.host) return false;
+    await this.#db.tx(() => this.#repo.setFollow(group.id, personId, follow, new Date(), followUri));
+    return true;
+  }
+
+  /** The answer of a group of another server to a member's Join (a Reject also ends a membership). */
+  async joinAnswered(groupId: string, userId: string, approved: boolean): Promise<boolean> {
+    const group = await this.#repo.byId(groupId);
+    if (!group?.host) return false;
+    const changed = await this.#db.tx(async () => {
+      const request = await this.#repo.takeJoinRequest(group.id, userId);
+      if (approved) return request ? this.#repo.addMember(group.id, userId, 'member', request.shareContact, new Date(), request.uri) : false;
+      return (await this.#repo.removeMember(group.id, userId)) || request !== null;
+    });
+    if (!changed) return false;
+    await this.#notifications.notify({ userId, type: approved ? 'group_join_approved' : 'group_join_declined', actorId: null, groupId: group.id });
+    await this.#membershipChanged(group.id, userId);
+    return true;
   }
 
   /** Joins with an invitation link (the token from the URL). */
@@ -372,16 +454,19 @@ export class GroupService {
   async leave(actor: Actor | null, groupId: string): Promise<void> {
     const a = requireActor(actor);
     const group = await this.#group(groupId);
-    await this.#db.tx(async () => {
-      const role = await this.#repo.role(group.id, a.userId);
-      if (!role) {
+    const joinUri = await this.#db.tx(async () => {
+      const membership = await this.#repo.membership(group.id, a.userId);
+      if (!membership) {
         // Withdrawing a pending request is leaving too.
-        if (await this.#repo.takeJoinRequest(group.id, a.userId)) return;
+        const request = await this.#repo.takeJoinRequest(group.id, a.userId);
+        if (request) return request.uri;
         throw fail.notFound('group.not_member');
       }
-      if (role === 'admin' && (await this.#repo.countAdmins(group.id)) <= 1) throw fail.conflict('group.last_admin');
+      if (membership.role === 'admin' && (await this.#repo.countAdmins(group.id)) <= 1) throw fail.conflict('group.last_admin');
       await this.#repo.removeMember(group.id, a.userId);
+      return membership.uri;
     });
+    if (group.host) this.#events.emit('group.remote_leave', { groupId: group.id, userId: a.userId, joinUri });
     await this.#membershipChanged(group.id, a.userId);
   }
 
@@ -398,12 +483,15 @@ export class GroupService {
     const a = requireActor(actor);
     const group = await this.#group(groupId);
     await this.#require(a, group, 'organizer');
-    await this.#db.tx(async () => {
+    const joinUri = await this.#db.tx(async () => {
       const request = await this.#repo.takeJoinRequest(group.id, String(userId));
       if (!request) throw fail.conflict('group.request_gone');
-      if (approve) await this.#repo.addMember(group.id, request.userId, 'member', request.shareContact, new Date());
+      if (approve) await this.#repo.addMember(group.id, request.userId, 'member', request.shareContact, new Date(), request.uri);
       await this.#notifications.notify({ userId: request.userId, type: approve ? 'group_join_approved' : 'group_join_declined', actorId: a.userId, groupId: group.id });
+      return request.uri;
     });
+    // A request from another server is answered there (Accept or Reject of its Join).
+    if (joinUri) this.#events.emit('group.answered', { groupId: group.id, userId: String(userId), approved: approve, joinUri });
     if (approve) await this.#membershipChanged(group.id, String(userId));
   }
 
@@ -476,13 +564,17 @@ export class GroupService {
     const group = await this.#group(groupId);
     const mine = await this.#require(a, group, 'organizer');
     if (userId === a.userId) throw fail.invalid({ userId: 'group.use_leave' });
-    await this.#db.tx(async () => {
-      const theirs = await this.#repo.role(group.id, String(userId));
-      if (!theirs) throw fail.notFound('group.not_member');
+    const joinUri = await this.#db.tx(async () => {
+      const membership = await this.#repo.membership(group.id, String(userId));
+      if (!membership) throw fail.notFound('group.not_member');
+      const theirs = membership.role;
       if (RANK[theirs] >= RANK.organizer && mine !== 'admin') throw fail.forbidden('group.role_required');
       if (theirs === 'admin' && (await this.#repo.countAdmins(group.id)) <= 1) throw fail.conflict('group.last_admin');
       await this.#repo.removeMember(group.id, String(userId));
+      return membership.uri;
     });
+    // Someone of another server is told there (a Reject of the Join that made them a member).
+    if (joinUri) this.#events.emit('group.answered', { groupId: group.id, userId: String(userId), approved: false, joinUri });
     await this.#membershipChanged(group.id, String(userId));
   }
 
@@ -498,7 +590,10 @@ export class GroupService {
   async follow(actor: Actor | null, groupId: string, follow: boolean): Promise<void> {
     const a = requireActor(actor);
     const group = await this.#group(groupId);
+    const before = await this.#repo.follow(group.id, a.userId);
     await this.#db.tx(() => this.#repo.setFollow(group.id, a.userId, follow, new Date()));
+    // A group of another server is followed there (a Follow, or its Undo).
+    if (group.host && Boolean(before) !== follow) this.#events.emit('group.remote_follow', { groupId: group.id, userId: a.userId, follow, uri: before?.uri ?? null });
     await this.#membershipChanged(group.id, a.userId);
   }
 

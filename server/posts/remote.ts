@@ -26,7 +26,9 @@ export interface RemoteText {
 }
 
 export interface RemotePostInput extends RemoteText {
-  audience: 'public' | 'friends';
+  /** 'group': written in a group (groupId), for its members. */
+  audience: 'public' | 'friends' | 'group';
+  groupId?: string | null;
   hashtags: string[];
   /** Pictures: their addresses on the author's server (shown through our media proxy). */
   images: { url: string; alt: string }[];
@@ -76,7 +78,7 @@ export class RemotePosts {
       const post = await this.#repo.insert({
         id,
         authorId,
-        groupId: null,
+        groupId: v.groupId ?? null,
         audience: v.audience,
         source: v.text,
         html: v.html,
@@ -93,8 +95,8 @@ export class RemotePosts {
       await this.#repo.setMentions(id, visible);
       for (const userId of visible) await this.#notifications.notify({ userId, type: 'mention', actorId: authorId, postId: id });
     });
-    const friends = await this.#friends.friendIds(authorId);
-    this.#bus.emit('post.created', { postId: id, userIds: friends, groupId: null, audience: v.audience });
+    const friends = v.groupId ? [] : await this.#friends.friendIds(authorId);
+    this.#bus.emit('post.created', { postId: id, userIds: friends, groupId: v.groupId ?? null, audience: v.audience });
     return id;
   }
 
@@ -102,14 +104,16 @@ export class RemotePosts {
    * A reply from another server to a post here (ours or one we keep), as a comment; `parentId`
    * when it answers a comment. Null when its author may not see the post (or is blocked by its author).
    */
-  async storeComment(authorId: string, post: PostRow, parentId: string | null, v: RemoteText): Promise<string | null> {
+  async storeComment(authorId: string, post: PostRow, parentId: string | null, v: RemoteText, opts: { vouchedByGroup?: boolean } = {}): Promise<string | null> {
     const existing = await this.commentByUri(v.uri);
     if (existing) {
       if (existing.authorId !== authorId) return existing.id;
       await this.#db.tx(() => this.#repo.updateComment(existing.id, { source: v.text, html: v.html, editedAt: v.editedAt ?? new Date() }));
       return existing.id;
     }
-    if (!(await this.#audience.canSee(authorId, post))) return null;
+    // A comment in a group of another server comes through the group, which knows its members (we
+    // know only ours): the group vouches that its author may see the post.
+    if (!opts.vouchedByGroup && !(await this.#audience.canSee(authorId, post))) return null;
     if (await this.#friends.blockedEither(authorId, post.authorId)) return null;
     let parent = parentId ? await this.#repo.comment(parentId) : null;
     if (parent && parent.postId !== post.id) parent = null;
@@ -148,6 +152,21 @@ export class RemotePosts {
       return true;
     }
     return false;
+  }
+
+  /** Deletes a post or comment in a group of another server, asked by the group (its moderators, or relaying its author). */
+  async deleteInGroup(groupId: string, uri: string): Promise<boolean> {
+    const post = await this.byUri(uri);
+    if (post) {
+      if (post.groupId !== groupId) return false;
+      await this.#db.tx(() => this.#repo.delete(post.id));
+      return true;
+    }
+    const comment = await this.commentByUri(uri);
+    const parent = comment ? await this.#repo.byId(comment.postId) : undefined;
+    if (!comment || parent?.groupId !== groupId) return false;
+    await this.#db.tx(() => this.#repo.deleteComment(comment));
+    return true;
   }
 
   /** A like (or its Undo) from someone of another server, on a post they may see. */

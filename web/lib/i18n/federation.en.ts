@@ -7,6 +7,7 @@ export const federationEn = {
   'federation.lookup_invalid': 'Give a handle (@name@server) or the address of a profile.',
   'federation.lookup_not_found': 'No account or group found at that address.',
   'federation.not_federated': 'This instance does not federate with that server.',
+  'federation.group_requested': 'Request sent to the group’s server ({host}): you will be a member as soon as it answers.',
   'federation.remote_badge': 'On {host}',
   'federation.remote_profile_link': 'See on their server',
   'federation.search_remote': 'On another server',
