@@ -19,7 +19,7 @@ import { MediaStore } from './media/store.ts';
 import { DbKvStore } from './federation/kv.ts';
 import { ActorKeys } from './federation/keys.ts';
 import { InboundLog } from './federation/inbound-log.ts';
-import { type AppFederation, buildFederation } from './federation/federation.ts';
+import { type AppFederation, buildFederation, inboxOrderingKey } from './federation/federation.ts';
 import { KnownInstances } from './federation/instances.ts';
 import { RemoteLookup } from './federation/lookup.ts';
 import { FederationPolicy } from './federation/policy.ts';
@@ -127,12 +127,22 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
   const instances = new KnownInstances(db, config.publicUrl);
   const policy = new FederationPolicy(db, config.publicUrl);
   const admin = new AdminService({ db, repo, sessions, instance, limits, events, policy });
+  const fedOut = new DbMessageQueue(db, { queue: 'fedify', nativeRetrial: true, maxAttempts: 16, onError: (error) => fedLog.warn('federation queue: {error}', { error }) });
   const federation = buildFederation({
     federatesWith: (host) => policy.federatesWith(host),
     publicUrl: config.publicUrl,
     kv: new DbKvStore(db),
     groups: groupsRepo,
-    queue: new DbMessageQueue(db, { queue: 'fedify', onError: (error) => fedLog.warn('federation queue: {error}', { error }) }),
+    queue: {
+      // Activities from one sender are handled in the order they arrived (a chat message before
+      // the next, a Create before its Update), whichever process takes them; one that fails is
+      // tried again a few times (within a minute), holding that sender's next ones meanwhile.
+      inbox: new DbMessageQueue(db, { queue: 'fedify-inbox', orderingKeyOf: inboxOrderingKey, nativeRetrial: true, maxAttempts: 6, onError: (error) => fedLog.warn('federation inbox queue: {error}', { error }) }),
+      // A failed delivery is retried in place, keeping its turn among messages of the same
+      // ordering key (16 attempts: about six hours before giving up).
+      outbox: fedOut,
+      fanout: fedOut,
+    },
     repo,
     instance,
     keys,
@@ -176,6 +186,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     posts: postsRepo,
     events: eventsDomain.repo,
     groups: groupsRepo,
+    chat,
     publicUrl: config.publicUrl,
   });
   privacy.addEraser(async (userId) => publisher.eraseMember(userId, keys));
@@ -198,6 +209,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     rsvps: eventsDomain.rsvps,
     groups,
     groupsRepo,
+    chat,
   });
   const remote = new RemoteLookup({ federation, publicUrl: config.publicUrl, limits, allowPrivateAddress: config.allowPrivateAddress, policy, actors });
   const remoteMedia = new RemoteMedia({

@@ -5,6 +5,7 @@
 // message back instead of a second copy; every change takes the room's next version, so a client
 // that saw version v asks for what changed after v and receives each message once, in order, with
 // no gap (sync). The sockets only make it fast.
+import { createHash } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database, Schema } from '../db/client.ts';
@@ -206,7 +207,7 @@ export class ChatService {
   }
 
   /** Creates a room once, whoever asks first (the unique key settles a race). */
-  async #ensure(values: Omit<RoomRow, 'lastSeq' | 'version' | 'lastMessageAt' | 'id' | 'createdAt' | 'main' | 'readOnly' | 'name' | 'pairKey'> & Partial<RoomRow>, find: () => Promise<RoomRow | undefined>): Promise<RoomRow> {
+  async #ensure(values: Omit<RoomRow, 'lastSeq' | 'version' | 'lastMessageAt' | 'id' | 'createdAt' | 'main' | 'readOnly' | 'name' | 'pairKey' | 'federated'> & Partial<RoomRow>, find: () => Promise<RoomRow | undefined>): Promise<RoomRow> {
     const existing = await find();
     if (existing) return existing;
     const { chatRooms: r } = this.#db.t;
@@ -228,7 +229,7 @@ export class ChatService {
     if (!room) {
       if (!(await this.#mayStartWith(a.userId, other))) throw fail.forbidden('chat.direct_not_allowed');
       room = await this.#db.tx(async () => {
-        const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: a.userId, createdAt: new Date() }).onConflictDoNothing().returning())[0];
+        const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: a.userId, federated: Boolean(other.host), createdAt: new Date() }).onConflictDoNothing().returning())[0];
         if (!created) return (await find())!;
         const at = new Date();
         await this.#db.w.insert(m).values([
@@ -325,7 +326,13 @@ export class ChatService {
   async #mainRoom(groupId: string): Promise<RoomRow> {
     const { chatRooms: r } = this.#db.t;
     const pairKey = `main:${groupId}`;
-    return this.#ensure({ kind: 'group', groupId, eventId: null, createdBy: null, pairKey, main: true }, async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0]);
+    const find = async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0];
+    const existing = await find();
+    if (existing) return existing;
+    // Its messages leave when the group is of another server, or has members of other servers.
+    const group = await this.#groups.byId(groupId);
+    const federated = Boolean(group?.host) || (await this.#groups.hasRemoteMember(groupId));
+    return this.#ensure({ kind: 'group', groupId, eventId: null, createdBy: null, pairKey, main: true, federated }, find);
   }
 
   /** Organizers add a channel to their group (by theme, by action; read-only for announcements). */
@@ -374,7 +381,7 @@ export class ChatService {
     const event = await this.#events.byId(eid);
     if (!event) throw fail.notFound('chat.room_unknown');
     const { chatRooms: r } = this.#db.t;
-    const probe: RoomRow = { id: '', kind: 'event', eventId: eid, groupId: null, pairKey: null, name: '', main: false, readOnly: false, createdBy: null, lastSeq: 0, version: 0, lastMessageAt: null, createdAt: new Date() };
+    const probe: RoomRow = { id: '', kind: 'event', eventId: eid, groupId: null, pairKey: null, name: '', main: false, readOnly: false, federated: false, createdBy: null, lastSeq: 0, version: 0, lastMessageAt: null, createdAt: new Date() };
     if (!(await this.#access.rights(a.userId, probe)).read) throw fail.notFound('chat.room_unknown');
     const room = await this.#ensure({ kind: 'event', eventId: eid, groupId: null, createdBy: null }, async () => (await this.#db.q.select().from(r).where(eq(r.eventId, eid)))[0]);
     return this.#view(a.userId, room);
@@ -614,7 +621,7 @@ export class ChatService {
     }
     const keys = [...pictures.map((p) => p.key), ...documents.map((d) => d.key)];
     const now = new Date();
-    const values: MessageRow = { id: newId(), roomId: room.id, seq: 0, version: 0, authorId: a.userId, clientId: v.clientId, body: v.body, bodyHtml: html, replyToId: parent?.id ?? null, editedAt: null, deletedAt: null, createdAt: now };
+    const values: MessageRow = { id: newId(), roomId: room.id, seq: 0, version: 0, authorId: a.userId, clientId: v.clientId, body: v.body, bodyHtml: html, replyToId: parent?.id ?? null, editedAt: null, deletedAt: null, createdAt: now, uri: null };
     let row: MessageRow;
     try {
       row = await this.#store(values, pictures, documents);
@@ -648,8 +655,8 @@ export class ChatService {
                 update chat_rooms set last_seq = last_seq + 1, version = version + 1, last_message_at = ${at}::timestamptz
                 where id = ${v.roomId} returning last_seq, version
               ), inserted as (
-                insert into chat_messages (id, room_id, seq, version, author_id, client_id, body, body_html, reply_to_id, created_at)
-                select ${v.id}, ${v.roomId}, next.last_seq, next.version, ${v.authorId}, ${v.clientId}, ${v.body}, ${v.bodyHtml}, ${v.replyToId}, ${at}::timestamptz from next
+                insert into chat_messages (id, room_id, seq, version, author_id, client_id, body, body_html, reply_to_id, created_at, uri)
+                select ${v.id}, ${v.roomId}, next.last_seq, next.version, ${v.authorId}, ${v.clientId}, ${v.body}, ${v.bodyHtml}, ${v.replyToId}, ${at}::timestamptz, ${v.uri} from next
                 returning seq, version
               ), seen as (
                 insert into chat_reads (room_id, user_id, seq, updated_at) select ${v.roomId}, ${v.authorId}, seq, ${at}::timestamptz from inserted
@@ -680,6 +687,133 @@ export class ChatService {
       await this.#setRead(values.roomId, values.authorId!, next.seq);
       return inserted;
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Across servers (the federation layer has checked the signature, the policy, and that the
+  // author is who sent it; the rights are ours, asked as for a member).
+
+  /**
+   * The room a message from another server goes to: the one-to-one room of its author with a
+   * member here (created when the member's settings let the author start one), or the main room
+   * of a group. Null when the author may not post there.
+   */
+  async remoteRoom(authorId: string, target: { memberId: string } | { groupId: string; vouchedByGroup?: boolean }): Promise<RoomRow | null> {
+    if ('memberId' in target) {
+      const member = await this.#accounts.userById(target.memberId);
+      if (!member || member.host || member.status !== 'active' || (await this.#friends.blockedEither(authorId, member.id))) return null;
+      const pairKey = [authorId, member.id].sort().join(':');
+      const { chatRooms: r, chatMembers: m } = this.#db.t;
+      const find = async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0];
+      let room = await find();
+      if (!room) {
+        if (!(await this.#mayStartWith(authorId, member))) return null;
+        room = await this.#db.tx(async () => {
+          const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: authorId, federated: true, createdAt: new Date() }).onConflictDoNothing().returning())[0];
+          if (!created) return (await find())!;
+          const at = new Date();
+          await this.#db.w.insert(m).values([
+            { roomId: created.id, userId: authorId, role: 'member', joinedAt: at },
+            { roomId: created.id, userId: member.id, role: 'member', joinedAt: at },
+          ]);
+          this.#db.afterCommit(() => this.#bus.emit('chat.access', { roomId: created.id, userIds: [authorId, member.id], granted: true }));
+          return created;
+        });
+      }
+      return (await this.#access.rights(authorId, room)).post ? room : null;
+    }
+    const group = await this.#groups.byId(target.groupId);
+    if (!group) return null;
+    const room = await this.#mainRoom(group.id);
+    // A group of another server vouches for its members (we know only ours).
+    if (group.host) return target.vouchedByGroup ? room : null;
+    return (await this.#access.rights(authorId, room)).post ? room : null;
+  }
+
+  /**
+   * Stores a message from another server in a room (see remoteRoom), once: its address is its
+   * client id, so a delivery repeated is not stored twice. Its HTML is the sanitised one.
+   */
+  async receiveRemote(authorId: string, room: RoomRow, m: { uri: string; html: string; text: string; createdAt: Date }): Promise<MessageView> {
+    const clientId = `ap${createHash('sha256').update(m.uri).digest('base64url').slice(0, 40)}`;
+    const again = await this.#storedAgain(room.id, authorId, clientId);
+    if (again) return again;
+    const values: MessageRow = {
+      id: newId(),
+      roomId: room.id,
+      seq: 0,
+      version: 0,
+      authorId,
+      clientId,
+      body: m.text.slice(0, 5000),
+      bodyHtml: m.html,
+      replyToId: null,
+      editedAt: null,
+      deletedAt: null,
+      // Numbered on arrival (the room's order here); the author's date is kept, bounded by now.
+      createdAt: new Date(Math.min(m.createdAt.getTime(), Date.now())),
+      uri: m.uri,
+    };
+    let row: MessageRow;
+    try {
+      row = await this.#store(values, [], []);
+    } catch (e) {
+      if (e instanceof AlreadyStored) return (await this.#storedAgain(room.id, authorId, clientId))!;
+      throw e;
+    }
+    const message = (await this.#views([row]))[0];
+    this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned: [] } });
+    return message;
+  }
+
+  /** A message of another server, by its address (for its author's edits and deletions). */
+  async remoteMessage(uri: string): Promise<MessageRow | null> {
+    const { chatMessages: msg } = this.#db.t;
+    return (await this.#db.q.select().from(msg).where(eq(msg.uri, uri)))[0] ?? null;
+  }
+
+  /** Its author (or, for a group's room, the group) deletes a message of another server. */
+  async removeRemote(row: MessageRow): Promise<void> {
+    if (row.deletedAt) return;
+    const { chatMessages: msg, chatReactions: re } = this.#db.t;
+    await this.#change(row.roomId, row.id, async () => {
+      await this.#db.w.update(msg).set({ body: '', bodyHtml: '', deletedAt: new Date() }).where(eq(msg.id, row.id));
+      await this.#db.w.delete(re).where(eq(re.messageId, row.id));
+    });
+  }
+
+  /** Its author edits a message of another server. */
+  async editRemote(row: MessageRow, m: { html: string; text: string }): Promise<void> {
+    if (row.deletedAt || row.bodyHtml === m.html) return;
+    const { chatMessages: msg } = this.#db.t;
+    await this.#change(row.roomId, row.id, async () => {
+      await this.#db.w.update(msg).set({ body: m.text.slice(0, 5000), bodyHtml: m.html, editedAt: new Date() }).where(eq(msg.id, row.id));
+    });
+  }
+
+  /** A room by id (the publisher asks whether its messages leave). */
+  async roomById(roomId: string): Promise<RoomRow | null> {
+    return (await this.#roomById({ id: roomId }))[0] ?? null;
+  }
+
+  /** Someone of another server joined a group here: its main room's messages leave from now on. */
+  async markGroupFederated(groupId: string): Promise<void> {
+    const { chatRooms: r } = this.#db.t;
+    await this.#db.tx(() => this.#db.w.update(r).set({ federated: true }).where(and(eq(r.groupId, groupId), eq(r.main, true))));
+  }
+
+  /** A message and its room, for the federation publisher. */
+  async messageAndRoom(messageId: string): Promise<{ message: MessageRow; room: RoomRow } | null> {
+    const { chatMessages: msg } = this.#db.t;
+    const message = (await this.#db.q.select().from(msg).where(eq(msg.id, messageId)))[0];
+    const room = message ? (await this.#roomById({ id: message.roomId }))[0] : undefined;
+    return message && room ? { message, room } : null;
+  }
+
+  /** The members of a one-to-one or private room. */
+  async roomMemberIds(roomId: string): Promise<string[]> {
+    const { chatMembers: m } = this.#db.t;
+    return (await this.#db.q.select({ u: m.userId }).from(m).where(eq(m.roomId, roomId))).map((r) => r.u);
   }
 
   /** Safe HTML of a message, and the local members it mentions (active accounts, at most 20). */

@@ -752,6 +752,8 @@ export const chatRooms = sqliteTable(
     main: bool('main').notNull().default(false),
     /** Announcements: only the group's organizers post. */
     readOnly: bool('read_only').notNull().default(false),
+    /** Someone of another server reads it (its messages leave through the federation publisher). */
+    federated: bool('federated').notNull().default(false),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     lastSeq: integer('last_seq').notNull().default(0),
     version: integer('version').notNull().default(0),
@@ -811,12 +813,15 @@ export const chatMessages = sqliteTable(
     replyToId: text('reply_to_id'),
     editedAt: ts('edited_at'),
     deletedAt: ts('deleted_at'),
+    /** The message's ActivityPub id when it came from another server. */
+    uri: text('uri'),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('chat_messages_seq_uq').on(t.roomId, t.seq),
     uniqueIndex('chat_messages_client_uq').on(t.roomId, t.authorId, t.clientId),
     index('chat_messages_version_idx').on(t.roomId, t.version),
+    index('chat_messages_uri_idx').on(t.uri),
     index('chat_messages_author_idx').on(t.authorId),
   ],
 );

@@ -22,7 +22,7 @@ export const SOFTWARE = { name: 'militant-network', version: '0.1.0' };
 export interface FederationDeps {
   publicUrl: URL;
   kv: KvStore;
-  queue: MessageQueue;
+  queue: MessageQueue | { inbox: MessageQueue; outbox: MessageQueue; fanout: MessageQueue };
   repo: AccountsRepository;
   groups: GroupsRepository;
   instance: InstanceService;
@@ -37,6 +37,19 @@ export interface FederationDeps {
 }
 
 export type AppFederation = Federation<null>;
+
+/**
+ * The ordering key of a message on Fedify's queue: an incoming activity is keyed by its sender, so
+ * that one sender's activities are handled one at a time, in the order they arrived (Fedify sets
+ * none on the way in). Outgoing messages keep the key Fedify gives them.
+ */
+export function inboxOrderingKey(message: unknown): string | null {
+  const m = message as { type?: unknown; activity?: { actor?: unknown } } | null;
+  if (m?.type !== 'inbox') return null;
+  const actor = m.activity?.actor;
+  const id = typeof actor === 'string' ? actor : typeof (actor as { id?: unknown } | undefined)?.id === 'string' ? (actor as { id: string }).id : null;
+  return id ? `inbox:${id.slice(0, 500)}` : null;
+}
 
 /** A member's actor document (also embedded in the Update sent when they change their profile). */
 export async function personFor(ctx: Context<null>, user: UserRow, publicUrl: URL): Promise<Person> {

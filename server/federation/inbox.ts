@@ -5,7 +5,7 @@
 // on behalf of that row. What we do not handle is kept raw for 30 days (the inbound log) and
 // otherwise ignored.
 import { getLogger } from '@logtape/logtape';
-import { Accept, Activity, Announce, Create, Delete, Event as ApEvent, Follow, Join, Leave, Like, Note, Reject, Undo, Update, Article, Page, type Object as ApObject } from '@fedify/vocab';
+import { Accept, Activity, Announce, ChatMessage, Create, Delete, Event as ApEvent, Follow, Join, Leave, Like, Note, Reject, Undo, Update, Article, Page, type Object as ApObject } from '@fedify/vocab';
 import type { InboxContext } from '@fedify/fedify';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
@@ -26,6 +26,8 @@ import type { RemoteEvents } from '../events/remote.ts';
 import type { RsvpService } from '../events/rsvp.ts';
 import type { GroupService } from '../groups/service.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
+import type { ChatService } from '../chat/service.ts';
+import { remoteText, sanitizeRemoteHtml } from './content.ts';
 
 export interface InboxDeps {
   db: Database;
@@ -44,6 +46,7 @@ export interface InboxDeps {
   rsvps: RsvpService;
   groups: GroupService;
   groupsRepo: GroupsRepository;
+  chat: ChatService;
 }
 
 type Ctx = InboxContext<null>;
@@ -121,6 +124,40 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     if (!(await d.repo.hasLocalFriend(from.id)) && !(await mentionsLocal(note))) return;
     await d.remotePosts.storePost(from.id, { ...note.text, audience: note.audience, hashtags: note.hashtags, images: note.images });
   };
+  /**
+   * A chat message of the sender's (LitePub's ChatMessage): to a member here, into their
+   * one-to-one room; to a group here, into its main room (members only). `group`: redistributed
+   * by that group of another server, which vouches for its members. Stored once (by its id), in
+   * the order its server sent it (one sender's activities are handled in turn).
+   */
+  const storeChat = async (ctx: Ctx, from: ResolvedActor, object: ChatMessage, update: boolean, group: ResolvedActor | null = null) => {
+    if (from.kind !== 'person' || !object.id || object.id.origin !== new URL(from.remote.uri).origin) return;
+    if (!object.attributionIds.some((u) => u.href === from.remote.uri)) return;
+    const html = sanitizeRemoteHtml(object.content?.toString() ?? '');
+    const text = remoteText(html, 5000);
+    if (!text) return;
+    if (update) {
+      const row = await d.chat.remoteMessage(object.id.href);
+      if (row && row.authorId === from.id) await d.chat.editRemote(row, { html, text });
+      return;
+    }
+    const addressed = [...object.toIds, ...object.ccIds, ...object.audienceIds].map((u) => u.href);
+    let room = null;
+    if (group) {
+      if (addressed.includes(group.remote.uri)) room = await d.chat.remoteRoom(from.id, { groupId: group.id, vouchedByGroup: true });
+    } else {
+      for (const uri of addressed) {
+        const groupId = await localGroup(ctx, uri);
+        const memberId = groupId ? null : localMember(ctx, new URL(uri));
+        room = groupId ? await d.chat.remoteRoom(from.id, { groupId }) : memberId ? await d.chat.remoteRoom(from.id, { memberId }) : null;
+        if (room) break;
+      }
+    }
+    if (!room) return;
+    const published = object.published ? new Date(object.published.epochMilliseconds) : new Date();
+    await d.chat.receiveRemote(from.id, room, { uri: object.id.href, html, text, createdAt: published });
+  };
+
   /** An Event of the sender's (Mobilizon, Gancio, FEP-8a8e, ours): kept when someone here is their friend, or already kept. */
   const storeEvent = async (from: ResolvedActor, object: ApObject) => {
     if (from.kind !== 'person' || !object.id) return;
@@ -219,6 +256,7 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       const object = await create.getObject().catch(() => null);
       if (object instanceof Note || object instanceof Article || object instanceof Page) await storeNote(ctx, from, object);
       else if (object instanceof ApEvent) await storeEvent(from, object);
+      else if (object instanceof ChatMessage) await storeChat(ctx, from, object, false);
     })
     .on(Update, async (ctx, update) => {
       const from = await sender(ctx, update);
@@ -231,6 +269,7 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       const object = await update.getObject().catch(() => null);
       if (object instanceof Note || object instanceof Article || object instanceof Page) await storeNote(ctx, from, object);
       else if (object instanceof ApEvent) await storeEvent(from, object);
+      else if (object instanceof ChatMessage) await storeChat(ctx, from, object, true);
     })
     .on(Delete, async (ctx, del) => {
       const actorId = del.actorId;
@@ -244,7 +283,13 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       }
       const from = await sender(ctx, del);
       if (!from || !objectId) return;
-      if (from.kind === 'group') return void (await d.remotePosts.deleteInGroup(from.id, objectId));
+      if (from.kind === 'group') return void (await deleteInGroup(from, objectId));
+      // A chat message, by its author.
+      const message = await d.chat.remoteMessage(objectId);
+      if (message) {
+        if (message.authorId === from.id) await d.chat.removeRemote(message);
+        return;
+      }
       // A post or comment in one of our groups: the group tells its other members' servers.
       const post = await d.remotePosts.byUri(objectId);
       const comment = post ? undefined : await d.remotePosts.commentByUri(objectId);
@@ -313,11 +358,20 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     const inner = await announce.getObject({ documentLoader }).catch(() => null);
     if (!inner) return;
     if (inner instanceof Delete) {
-      if (inner.objectId) await d.remotePosts.deleteInGroup(group.id, inner.objectId.href);
+      if (inner.objectId) await deleteInGroup(group, inner.objectId.href);
       return;
     }
     let object: ApObject | null = inner instanceof Create || inner instanceof Update ? await inner.getObject({ documentLoader }).catch(() => null) : inner;
     if (!object?.id || d.actors.isLocal(object.id)) return;
+    if (object instanceof ChatMessage) {
+      // A message of the group's room: taken when the group's server hosts it (chat messages are
+      // not served at their address, so one of a third server cannot be confirmed).
+      if (object.id.origin !== groupOrigin) return;
+      const authorUri = object.attributionIds[0];
+      const author = authorUri && !d.actors.isLocal(authorUri) ? await d.actors.resolve(authorUri) : null;
+      if (author) await storeChat(ctx, author, object, inner instanceof Update, group);
+      return;
+    }
     if (!(object instanceof Note || object instanceof Article || object instanceof Page)) return;
     if (object.id.origin !== groupOrigin) {
       const fetched = await d.actors.fetchObject(object.id.href).catch(() => null);
@@ -336,6 +390,14 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       return;
     }
     await d.remotePosts.storePost(author.id, { ...note.text, audience: note.isPublic ? 'public' : 'group', groupId: group.id, hashtags: note.hashtags, images: note.images });
+  };
+
+  /** A deletion a group of another server announces: a post, a comment or a message of its room. */
+  const deleteInGroup = async (group: ResolvedActor, uri: string) => {
+    if (await d.remotePosts.deleteInGroup(group.id, uri)) return;
+    const message = await d.chat.remoteMessage(uri);
+    const room = message ? await d.chat.roomById(message.roomId) : null;
+    if (message && room?.groupId === group.id) await d.chat.removeRemote(message);
   };
 
   /** Our member whose Join an Accept or Reject from a group answers: by the Join's id, or the embedded Join's actor. */

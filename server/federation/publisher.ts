@@ -24,6 +24,8 @@ import { EVENT_CONTEXT, PUBLIC, eventDocument } from './event-document.ts';
 import type { EventRow, EventsRepository } from '../events/repository.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
 import { GroupsOut, type GroupJob } from './groups-out.ts';
+import { ChatOut, type ChatJob } from './chat-out.ts';
+import type { ChatService } from '../chat/service.ts';
 
 export type PublishJob =
   | { t: 'follow'; fromId: string; toId: string }
@@ -45,7 +47,8 @@ export type PublishJob =
   | { t: 'deliver'; from: string; inbox: string; host: string; body: string }
   /** An erased member: signed with the key read before it went (the RSA private key travels in the job, deleted once sent). */
   | { t: 'actor-delete'; actorUri: string; keyId: string; privateJwk: JsonWebKey; to: RemoteRecipient[] }
-  | GroupJob;
+  | GroupJob
+  | ChatJob;
 
 export class Publisher {
   readonly #db: Database;
@@ -59,6 +62,8 @@ export class Publisher {
   readonly #events: EventsRepository;
   readonly #origin: URL;
   readonly #groupsOut: GroupsOut;
+  readonly #chatOut: ChatOut;
+  readonly #chat: ChatService;
 
   constructor(d: {
     db: Database;
@@ -72,6 +77,7 @@ export class Publisher {
     posts: PostsRepository;
     events: EventsRepository;
     groups: GroupsRepository;
+    chat: ChatService;
     publicUrl: URL;
   }) {
     this.#events = d.events;
@@ -95,6 +101,16 @@ export class Publisher {
       send: (fromId, to, activity, opts) => this.#send(fromId, to, activity, opts),
       mentions: (ids) => this.#mentions(ids),
     });
+    this.#chat = d.chat;
+    this.#chatOut = new ChatOut({
+      federation: d.federation,
+      publicUrl: d.publicUrl,
+      chat: d.chat,
+      groups: d.groups,
+      accounts: d.accounts,
+      repo: d.repo,
+      send: (fromId, to, activity, opts) => this.#send(fromId, to, activity, opts),
+    });
     this.#subscribe(d.bus);
   }
 
@@ -115,8 +131,8 @@ export class Publisher {
   }
 
   /** Queues a job (also used by the inbox, to answer a Follow). */
-  async enqueue(job: PublishJob): Promise<void> {
-    await this.#queue.enqueue(job);
+  async enqueue(job: PublishJob, orderingKey?: string): Promise<void> {
+    await this.#queue.enqueue(job, orderingKey ? { orderingKey } : undefined);
   }
 
   async #remote(id: string): Promise<boolean> {
@@ -154,6 +170,14 @@ export class Publisher {
     bus.on('comment.deleted', async ({ commentId, postId, authorId, uri }) => {
       if ((await this.#posts.byId(postId))?.groupId) return this.enqueue({ t: 'group-comment-delete', commentId, postId, authorId, uri });
       return uri ? undefined : this.enqueue({ t: 'comment-delete', commentId, postId, authorId });
+    });
+    // Chat across servers (server/federation/chat-out.ts): one lookup by key per message.
+    bus.on('chat.message', async ({ roomId, message, created }) => {
+      // One room's jobs in turn: the worker hands them to Fedify in the order they were stored.
+      if (await this.#chatOut.federates(roomId)) await this.enqueue({ t: created ? 'chat-message' : 'chat-change', messageId: message.id }, `chat:${roomId}`);
+    });
+    bus.on('group.membership', async ({ groupId, userId, member }) => {
+      if (member && (await this.#remote(userId))) await this.#chat.markGroupFederated(groupId);
     });
     // Groups across servers (server/federation/groups-out.ts).
     bus.on('group.remote_join', ({ groupId, userId }) => this.enqueue({ t: 'group-join', groupId, userId }));
@@ -348,6 +372,9 @@ export class Publisher {
       case 'group-post-delete':
       case 'group-comment-delete':
         return this.#groupsOut.handle(job);
+      case 'chat-message':
+      case 'chat-change':
+        return this.#chatOut.handle(job);
       case 'profile': {
         const friends = await this.#repo.remoteFriends(job.userId);
         if (!friends.length) return;

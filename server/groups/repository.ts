@@ -1,5 +1,5 @@
 // Storage of groups, memberships, join requests, invitations and follows.
-import { and, asc, count, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, isNotNull, asc, count, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Database, Schema } from '../db/client.ts';
 import { summaryFields, type SummaryColumns } from '../profiles/summary.ts';
 import { escapeLike } from '../search/normalize.ts';
@@ -139,6 +139,12 @@ export class GroupsRepository {
       .from(m)
       .where(and(eq(m.groupId, groupId), inArray(m.role, ['organizer', 'admin'])));
     return rows.map((r) => r.id);
+  }
+
+  /** Whether someone of another server is a member. */
+  async hasRemoteMember(groupId: string): Promise<boolean> {
+    const { groupMembers: m, users } = this.#db.t;
+    return (await this.#db.q.select({ u: m.userId }).from(m).innerJoin(users, eq(users.id, m.userId)).where(and(eq(m.groupId, groupId), isNotNull(users.host))).limit(1)).length > 0;
   }
 
   async memberIds(groupId: string): Promise<string[]> {

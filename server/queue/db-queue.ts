@@ -18,6 +18,10 @@ export interface DbMessageQueueOptions {
   queue: string;
   /** Messages handled in parallel by one listener. */
   concurrency?: number;
+  /** See `nativeRetrial` (default false). */
+  nativeRetrial?: boolean;
+  /** An ordering key for messages enqueued without one (e.g. Fedify's inbox: one sender's activities in order). */
+  orderingKeyOf?: (message: unknown) => string | null;
   /** Idle polling interval in ms (PostgreSQL wakes earlier on NOTIFY). */
   pollMs?: number;
   /** How long a claimed message stays invisible to other workers. */
@@ -38,7 +42,12 @@ localSignals.setMaxListeners(0);
 const durationMs = (d: MessageQueueEnqueueOptions['delay']) => (d ? Math.max(0, d.total('millisecond')) : 0);
 
 export class DbMessageQueue implements MessageQueue {
-  readonly nativeRetrial = false;
+  /**
+   * Whether the queue retries failed messages itself (in place, keeping their turn among messages
+   * of the same ordering key). Fedify then lets a failed delivery throw instead of enqueueing a
+   * copy, which would come after the messages queued behind it.
+   */
+  readonly nativeRetrial: boolean;
   readonly #db: Database;
   readonly #queue: string;
   readonly #concurrency: number;
@@ -47,6 +56,7 @@ export class DbMessageQueue implements MessageQueue {
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
   readonly #onError: (error: unknown, message: unknown) => void;
+  readonly #orderingKeyOf: (message: unknown) => string | null;
 
   constructor(db: Database, opts: DbMessageQueueOptions) {
     this.#db = db;
@@ -57,6 +67,8 @@ export class DbMessageQueue implements MessageQueue {
     this.#maxAttempts = opts.maxAttempts ?? 10;
     this.#retryBaseMs = opts.retryBaseMs ?? 1000;
     this.#onError = opts.onError ?? (() => {});
+    this.#orderingKeyOf = opts.orderingKeyOf ?? (() => null);
+    this.nativeRetrial = opts.nativeRetrial ?? false;
   }
 
   // One channel per database: NOTIFY is per database already.
@@ -77,7 +89,7 @@ export class DbMessageQueue implements MessageQueue {
         messages.map((m) => ({
           queue: this.#queue,
           payload: JSON.stringify(m),
-          orderingKey: options?.orderingKey ?? null,
+          orderingKey: options?.orderingKey ?? this.#orderingKeyOf(m),
           availableAt,
           createdAt: new Date(now),
         })),
