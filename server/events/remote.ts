@@ -26,6 +26,10 @@ export class RemoteEvents {
     this.#bus = d.bus;
   }
 
+  async byId(id: string): Promise<EventRow | undefined> {
+    return this.#repo.byId(id);
+  }
+
   async byUri(uri: string): Promise<EventRow | undefined> {
     const { events } = this.#db.t;
     return (await this.#db.q.select().from(events).where(eq(events.uri, uri)))[0];
@@ -67,7 +71,9 @@ export class RemoteEvents {
     if (existing) {
       if (existing.creatorId !== organizerId) return null;
       const cancelled = existing.status !== 'cancelled' && f.status === 'cancelled';
-      await this.#db.tx(() => this.#repo.update(existing.id, { ...row, sequence: existing.sequence + 1 }));
+      // An address kept for participants (see setParticipantAddress) stays when the public document has none.
+      const kept = existing.hideAddress && existing.street && !f.street ? { street: existing.street, exactLat: existing.exactLat, exactLon: existing.exactLon, hideAddress: true } : {};
+      await this.#db.tx(() => this.#repo.update(existing.id, { ...row, ...kept, sequence: existing.sequence + 1 }));
       if (cancelled) await this.#tellParticipants(existing.id, organizerId);
       this.#bus.emit('event.changed', { eventId: existing.id });
       return existing.id;
@@ -77,6 +83,16 @@ export class RemoteEvents {
     await this.#db.tx(() => this.#repo.insert({ id, creatorId: organizerId, groupId: null, uri: f.uri, ...row, createdAt: now, updatedAt: now }));
     this.#bus.emit('event.changed', { eventId: id });
     return id;
+  }
+
+  /**
+   * The address an organizer's server gives a confirmed participant (fetched signed as them): kept
+   * on our copy as an address for confirmed participants, which our rules show to them alone.
+   */
+  async setParticipantAddress(eventId: string, f: RemoteEventFields): Promise<void> {
+    const e = await this.#repo.byId(eventId);
+    if (!e?.uri || e.uri !== f.uri || !f.street) return;
+    await this.#db.tx(() => this.#repo.update(e.id, { street: f.street, hideAddress: true, exactLat: f.lat, exactLon: f.lon }));
   }
 
   async #tellParticipants(eventId: string, organizerId: string) {

@@ -167,11 +167,11 @@ export class RsvpService {
   }
 
   /** The organizers' server of an event of another server answered a member's Join. */
-  async joinAnswered(joinUri: string, organizerId: string, accepted: boolean): Promise<void> {
+  async joinAnswered(joinUri: string, organizerId: string, accepted: boolean): Promise<{ eventId: string; userId: string } | null> {
     const { eventRsvps: r, events } = this.#db.t;
     const row = (await this.#db.q.select({ eventId: r.eventId, userId: r.userId, creatorId: events.creatorId }).from(r).innerJoin(events, eq(events.id, r.eventId)).where(eq(r.uri, joinUri)))[0];
     // Only the event's organizer (as their server knows them) answers for it.
-    if (!row || row.creatorId !== organizerId) return;
+    if (!row || row.creatorId !== organizerId) return null;
     await this.#db.tx(async () => {
       await this.#repo.lock(row.eventId);
       await this.#repo.updateRsvp(row.eventId, row.userId, { status: accepted ? 'going' : 'rejected', queuedAt: null });
@@ -179,6 +179,7 @@ export class RsvpService {
     });
     await this.#notifications.notify({ userId: row.userId, type: accepted ? 'event_rsvp_approved' : 'event_rsvp_declined', actorId: organizerId, eventId: row.eventId });
     this.#bus.emit('event.rsvp', { eventId: row.eventId, userId: row.userId });
+    return { eventId: row.eventId, userId: row.userId };
   }
 
   /** Organizers: personal ones and the group's (for notifications). */

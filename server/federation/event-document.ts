@@ -69,6 +69,8 @@ export interface EventDocumentInput {
   cc: string[];
   imageUrl: string | null;
   hashtags: string[];
+  /** For a confirmed participant's signed fetch: the street and the exact position, even when kept for them. */
+  forParticipant?: boolean;
 }
 
 export function eventDocument(d: EventDocumentInput): Record<string, unknown> {
@@ -117,13 +119,17 @@ export function eventDocument(d: EventDocumentInput): Record<string, unknown> {
             name: e.placeName || e.communeName || '',
             address: {
               type: 'PostalAddress',
-              // The street only when it is not kept for confirmed participants.
-              ...(e.hideAddress || !e.street ? {} : { streetAddress: e.street }),
+              // The street only when it is not kept for confirmed participants (or to one of them).
+              ...((e.hideAddress && !d.forParticipant) || !e.street ? {} : { streetAddress: e.street }),
               ...(e.postalCode ? { postalCode: e.postalCode } : {}),
               ...(e.communeName ? { addressLocality: e.communeName } : {}),
               addressCountry: 'FR',
             },
-            ...(e.lat !== null && e.lon !== null ? { latitude: float(e.lat), longitude: float(e.lon) } : {}),
+            ...(d.forParticipant && e.exactLat !== null && e.exactLon !== null
+              ? { latitude: float(e.exactLat), longitude: float(e.exactLon) }
+              : e.lat !== null && e.lon !== null
+                ? { latitude: float(e.lat), longitude: float(e.lon) }
+                : {}),
           },
         }
       : {}),

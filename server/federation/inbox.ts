@@ -211,8 +211,18 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       const followId = accept.objectId?.href;
       const requester = followId ? await requestBy(from.id, followId) : null;
       if (requester) await d.friends.remoteAccepted(from.id, requester);
-      // Or a member's Join of one of their events.
-      else if (followId) await d.rsvps.joinAnswered(followId, from.id, true);
+      // Or a member's Join of one of their events: once confirmed, the event is read again signed
+      // as the member, so that the organizer's server gives them the address kept for participants.
+      else if (followId) {
+        const answered = await d.rsvps.joinAnswered(followId, from.id, true);
+        const e = answered ? await d.remoteEvents.byId(answered.eventId) : undefined;
+        if (answered && e?.uri) {
+          const loader = await ctx.getDocumentLoader({ identifier: answered.userId });
+          const raw = await loader(e.uri).then((x) => x.document as Record<string, unknown>).catch(() => null);
+          const fields = raw && typeof raw === 'object' ? readEvent(raw, new URL(from.remote.uri).origin) : null;
+          if (fields) await d.remoteEvents.setParticipantAddress(e.id, fields);
+        }
+      }
     })
     .on(Reject, async (ctx, reject) => {
       const from = await sender(ctx, reject);

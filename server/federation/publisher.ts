@@ -417,7 +417,7 @@ export class Publisher {
     throw new Error(`delivery to ${job.inbox}: HTTP ${res.status}`);
   }
 
-  #eventDoc(e: EventRow): Record<string, unknown> {
+  #eventDoc(e: EventRow, forParticipant = false): Record<string, unknown> {
     const actor = this.#actorUri(e.creatorId!).href;
     return eventDocument({
       origin: this.#origin.origin,
@@ -427,14 +427,20 @@ export class Publisher {
       cc: [this.#ctx().getFollowersUri(e.creatorId!).href],
       imageUrl: e.imageKey && !e.imageKey.startsWith('remote:') ? new URL(`/media/${e.imageKey}`, this.#origin).href : null,
       hashtags: [],
+      forParticipant,
     });
   }
 
-  /** The ActivityStreams document of one of our public events (for servers that fetch it), or null. */
-  async eventDocumentOf(eventId: string): Promise<Record<string, unknown> | null> {
+  /**
+   * The ActivityStreams document of one of our public events (for servers that fetch it), or null.
+   * `viewerId`: the person of another server whose key signed the fetch; a confirmed participant
+   * gets the address kept for participants (their server shows it to them alone).
+   */
+  async eventDocumentOf(eventId: string, viewerId: string | null = null): Promise<{ doc: Record<string, unknown>; private: boolean } | null> {
     const e = await this.#events.byId(eventId);
     if (!e || e.uri || e.visibility !== 'public' || !e.creatorId || (await this.#remote(e.creatorId))) return null;
-    return this.#eventDoc(e);
+    const confirmed = Boolean(viewerId && e.hideAddress && (await this.#events.rsvp(e.id, viewerId))?.status === 'going' && (await this.#remote(viewerId)));
+    return { doc: this.#eventDoc(e, confirmed), private: confirmed };
   }
 
   /** A public event of a member's: to their remote friends and to the remote people who answered it. */

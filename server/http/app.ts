@@ -46,7 +46,14 @@ export function buildHttpApp(s: Services, opts: HttpAppOptions = {}) {
   // parser may run before Fedify.
   app.get('/.well-known/nodeinfo', nodeInfoLinks(config.publicUrl));
   app.use(handleAs2ProfileLookup(s.repo, config.publicUrl));
-  app.use(eventDocuments((id) => s.publisher.eventDocumentOf(id)));
+  app.use(
+    eventDocuments(async (id, signed) => {
+      // Who signed: the key's owner, verified and resolved to our row (confirmed participants get the address).
+      const owner = signed ? await s.federation.createContext(signed, null).getSignedKeyOwner().catch(() => null) : null;
+      const viewer = owner?.id ? ((await s.actors.byUri(owner.id.href))?.id ?? null) : null;
+      return s.publisher.eventDocumentOf(id, viewer);
+    }, config.publicUrl),
+  );
   app.use(federationBridge(s.federation, config.publicUrl, (host) => s.policy.federatesWith(host)));
 
   app.use(csrfGuard(config.publicUrl, opts.extraOrigins));

@@ -52,15 +52,23 @@ export function handleAs2ProfileLookup(repo: AccountsRepository, publicUrl: URL)
  * 404 otherwise), for servers that fetch it (Mobilizon, Gancio, a Join's recipient checking its
  * object). A browser gets the page: the same URL falls through to the web app.
  */
-export function eventDocuments(documentOf: (eventId: string) => Promise<Record<string, unknown> | null>) {
+export function eventDocuments(documentOf: (eventId: string, signed: globalThis.Request | null) => Promise<{ doc: Record<string, unknown>; private: boolean } | null>, origin: URL) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const m = /^\/events\/([A-Za-z0-9_-]{1,64})$/.exec(req.path);
     if (!m || req.method !== 'GET' || !wantsActivityStreams(req)) return next();
     res.vary('Accept');
     try {
-      const doc = await documentOf(m[1]);
-      if (!doc) return void res.status(404).type('text/plain').send('Not found');
-      res.status(200).type('application/activity+json').send(JSON.stringify(doc));
+      // A signed fetch (a participant's server, signing as them) is handed on as a Request to verify.
+      let signed: globalThis.Request | null = null;
+      if (req.get('signature') || req.get('signature-input')) {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+        signed = new globalThis.Request(new URL(req.originalUrl, origin), { method: 'GET', headers });
+      }
+      const found = await documentOf(m[1], signed);
+      if (!found) return void res.status(404).type('text/plain').send('Not found');
+      if (found.private) res.set('cache-control', 'private, no-store');
+      res.status(200).type('application/activity+json').send(JSON.stringify(found.doc));
     } catch (e) {
       next(e);
     }

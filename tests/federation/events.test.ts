@@ -1,7 +1,8 @@
 // Events across two real instances (A on SQLite, B on PostgreSQL when the machine has it): a
 // public event of a member of A reaches her friends on B (with its time zone, place and seats,
 // never the address kept for participants); an answer from B is a Join that A's capacity rule
-// decides (Accept for the seat, nothing while waiting), addressed to the organizer only; a
+// decides (Accept for the seat, nothing while waiting), addressed to the organizer only; once
+// confirmed, the participant's server reads the address kept for participants, signed as them; a
 // cancellation reaches B. Also: the event's document as other servers fetch it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgUrl } from '../helpers/db.ts';
@@ -66,6 +67,12 @@ describe('events across instances', () => {
     expect((await bea.client.put(`/api/events/${onB}/rsvp`, { status: 'going' })).body.status).toBe('pending');
     await eventually(async () => expect(JSON.stringify((await ana.client.get(`/api/events/${event.id}/participants`)).body)).toContain('Bea'));
     await eventually(async () => expect((await bea.client.get(`/api/events/${onB}`)).body.myRsvp.status).toBe('going'));
+    // Confirmed, Bea gets the address kept for participants (her server read it signed as her).
+    await eventually(async () => expect(JSON.stringify((await bea.client.get(`/api/events/${onB}`)).body)).toContain('12 rue des Secrets'));
+    // Dan, on the same instance but not confirmed, does not; nor does an unsigned fetch at A.
+    expect(JSON.stringify((await dan.client.get(`/api/events/${onB}`)).body)).not.toContain('Secrets');
+    const unsigned = await (await fetch(new URL(`/events/${event.id}`, net.instances[0].url), { headers: { accept: 'application/activity+json' } })).text();
+    expect(unsigned).not.toContain('Secrets');
     expect((await dan.client.put(`/api/events/${danOnB}/rsvp`, { status: 'going' })).body.status).toBe('pending');
     // On A: Bea has the seat, Dan waits.
     await eventually(async () => {
