@@ -109,6 +109,10 @@ export function buildFederation(d: FederationDeps): AppFederation {
     manuallyStartQueue: true,
     origin: d.publicUrl.origin,
     signatureTimeWindow: Temporal.Duration.from({ hours: 1 }),
+    // A server that keeps failing (10 failures within 10 minutes) is left alone, its deliveries
+    // held; after a minute one is tried again, and the held ones follow once it answers. (Fedify's
+    // default pause is 30 minutes: too long for a chat after an instance's restart.)
+    circuitBreaker: { failureThreshold: 10, recoveryDelay: { minutes: 1 } },
     // Every fetch (actors, keys, objects) through our hardened loader: policy, SSRF guard, media
     // type, size, redirects, id check (server/federation/loader.ts).
     ...loaderFactories({ mayFetch: d.federatesWith, allowPrivateAddress: d.allowPrivateAddress, userAgent: `${SOFTWARE.name}/${SOFTWARE.version} (+${d.publicUrl.origin})` }),
