@@ -221,6 +221,7 @@ export function buildServices(config: Config, db: Database, redis: Redis | null)
     onError: (error) => fedLog.warn('remote media: {error}', { error }),
   });
   posts.useRemoteMedia((url) => remoteMedia.urlFor(url));
+  posts.useHiddenHosts(() => policy.hiddenHosts());
   useRemoteEventImages((url) => remoteMedia.urlFor(url));
   profiles.useRemoteMedia(async (userId) => remoteMedia.urlFor((await actors.byId(userId))?.iconUrl ?? null));
   return {

@@ -223,9 +223,9 @@ export class GroupsOut {
       }
       case 'group-post-delete':
       case 'group-comment-delete': {
-        const postId = job.t === 'group-post-delete' ? job.postId : job.postId;
         const objectId = job.t === 'group-post-delete' ? job.postId : job.commentId;
-        const post = job.t === 'group-post-delete' ? null : await this.#posts.byId(postId);
+        // A comment's post is still there (a deleted post's group and audience travel in the job).
+        const post = job.t === 'group-post-delete' ? null : await this.#posts.byId(job.postId);
         const groupId = job.t === 'group-post-delete' ? job.groupId : post?.groupId;
         const audience = job.t === 'group-post-delete' ? job.audience : (post?.audience ?? 'group');
         if (!groupId) return;

@@ -121,7 +121,9 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       return;
     }
     if (!note.audience) return;
-    if (!(await d.repo.hasLocalFriend(from.id)) && !(await mentionsLocal(note))) return;
+    // Kept when someone here is their friend, or, unless their server is silenced here, when it mentions a member.
+    const friended = await d.repo.hasLocalFriend(from.id);
+    if (!friended && ((await d.policy.rules(from.remote.host)).silenced || !(await mentionsLocal(note)))) return;
     await d.remotePosts.storePost(from.id, { ...note.text, audience: note.audience, hashtags: note.hashtags, images: note.images });
   };
   /**

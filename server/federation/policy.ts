@@ -165,6 +165,29 @@ export class FederationPolicy {
     return (await this.rules(host)).federates;
   }
 
+  #hidden: { at: number; generation: number; hosts: string[] } | null = null;
+
+  /**
+   * The servers whose content stays out of public lists here (public timeline, hashtags,
+   * search): silenced ones, and blocked ones whose content arrived before the block. Among the
+   * servers we know people or groups of; kept as long as the rules.
+   */
+  async hiddenHosts(): Promise<string[]> {
+    await this.#load();
+    const cached = this.#hidden;
+    if (cached && cached.generation === this.#generation && Date.now() - cached.at < CACHE_MS) return cached.hosts;
+    const generation = this.#generation;
+    const { remoteActors: r } = this.#db.t;
+    const known = (await this.#db.q.selectDistinct({ host: r.host }).from(r)).map((x) => x.host);
+    const hosts: string[] = [];
+    for (const host of known) {
+      const rules = await this.rules(host);
+      if (rules.silenced || !rules.federates) hosts.push(host);
+    }
+    this.#hidden = { at: Date.now(), generation, hosts };
+    return hosts;
+  }
+
   // Administration (admins; moderators may read).
 
   async list(actor: Actor | null): Promise<{ mode: FederationMode; rules: PolicyRow[] }> {

@@ -1,7 +1,7 @@
 // Posts, comments and likes. A post goes to one audience — public, friends, a group's members,
 // or only its author — and every read goes through AudienceRules. Text is safe Markdown;
 // pictures are re-encoded without metadata.
-import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
@@ -136,6 +136,19 @@ export class PostService {
 
   /** Pictures of posts from other servers ("remote:<address>") go through the media proxy, if any. */
   #remoteImage: (url: string) => string | null = () => null;
+  #hiddenHosts: () => Promise<string[]> = async () => [];
+  /** The servers whose posts stay out of public lists (the federation policy's silenced and blocked ones). */
+  useHiddenHosts(hosts: () => Promise<string[]>): void {
+    this.#hiddenHosts = hosts;
+  }
+  /** Keeps public lists to members and to servers that are not silenced. */
+  async #notHidden(): Promise<SQL | undefined> {
+    const hidden = await this.#hiddenHosts();
+    if (!hidden.length) return undefined;
+    const { users } = this.#db.t;
+    return or(isNull(users.host), notInArray(users.host, hidden));
+  }
+
   useRemoteMedia(urlFor: (url: string) => string | null): void {
     this.#remoteImage = urlFor;
   }
@@ -356,7 +369,7 @@ export class PostService {
   /** The instance's public posts (readable without an account). */
   async publicTimeline(viewer: Actor | null, cursor?: unknown): Promise<Page<PostView>> {
     const { posts } = this.#db.t;
-    return this.#pageOf(viewer, eq(posts.audience, 'public'), cursor);
+    return this.#pageOf(viewer, and(eq(posts.audience, 'public'), await this.#notHidden()), cursor);
   }
 
   /** A member's posts that the viewer may see. */
@@ -377,7 +390,7 @@ export class PostService {
     if (!normal) throw fail.notFound();
     const { posts, postHashtags } = this.#db.t;
     const tagged = this.#db.q.select({ id: postHashtags.postId }).from(postHashtags).where(eq(postHashtags.tag, normal));
-    return this.#pageOf(viewer, inArray(posts.id, tagged), cursor);
+    return this.#pageOf(viewer, and(inArray(posts.id, tagged), await this.#notHidden()), cursor);
   }
 
   /** Public posts whose text has every word of the query (accent-insensitive). */
@@ -386,7 +399,7 @@ export class PostService {
     const ids = await this.#repo.searchIds(words, 500);
     if (!ids.length) return [];
     const { posts } = this.#db.t;
-    return (await this.#pageOf(viewer, and(inArray(posts.id, ids), eq(posts.audience, 'public')), null, limit)).items;
+    return (await this.#pageOf(viewer, and(inArray(posts.id, ids), eq(posts.audience, 'public'), await this.#notHidden()), null, limit)).items;
   }
 
   async #visiblePost(viewer: Actor | null, postId: unknown): Promise<PostRow> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/db.ts';
 import { startTestNode, type TestNode } from '../helpers/node.ts';
 import { startFakeRemote, type FakeActor, type FakeRemote } from '../helpers/fake-remote.ts';
-import { eventually, lookup } from '../helpers/federation.ts';
+import { eventually, inboxDrained, lookup } from '../helpers/federation.ts';
 import type { Client } from '../helpers/client.ts';
 
 describe.each(dialects)('chat with another server, on %s', (dialect) => {
@@ -24,7 +24,8 @@ describe.each(dialects)('chat with another server, on %s', (dialect) => {
     remote.deliver(n.url + 'inbox', { '@context': ['https://www.w3.org/ns/activitystreams', { ChatMessage: 'http://litepub.social/ns#ChatMessage' }], ...activity }, from);
   const rooms = async () => ((await lea.client.get('/api/chat/rooms')).body.rooms as { id: string; kind: string }[]).filter((r) => r.kind === 'direct');
   const messages = async (roomId: string) => ((await lea.client.get(`/api/chat/rooms/${roomId}/messages?since=0`)).body.changes as { html: string; deletedAt: string | null }[]) ?? [];
-  const settle = () => new Promise((r) => setTimeout(r, 800));
+  /** Every activity delivered so far handled (to assert what did not happen). */
+  const settle = () => inboxDrained(n.node.services.db, 45_000);
 
   beforeAll(async () => {
     n = await startTestNode(dialect, { rateLimits: false, env: { ALLOW_PRIVATE_ADDRESS: 'true' } });

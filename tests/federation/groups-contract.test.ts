@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/db.ts';
 import { startTestNode, type TestNode } from '../helpers/node.ts';
 import { startFakeRemote, type FakeActor, type FakeRemote } from '../helpers/fake-remote.ts';
-import { eventually, lookup } from '../helpers/federation.ts';
+import { eventually, inboxDrained, lookup } from '../helpers/federation.ts';
 import type { Client } from '../helpers/client.ts';
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
@@ -27,7 +27,8 @@ describe.each(dialects)('groups with another server, on %s', (dialect) => {
   let seq = 0;
   const aid = (actor: FakeActor) => `${actor.id}/activities/${++seq}`;
   const groupTexts = async () => ((await lea.client.get(`/api/groups/${groupHere}/posts`)).body.items as { html: string }[]).map((p) => p.html).join('\n');
-  const settle = () => new Promise((r) => setTimeout(r, 800));
+  /** Every activity delivered so far handled (to assert what did not happen). */
+  const settle = () => inboxDrained(n.node.services.db, 45_000);
 
   beforeAll(async () => {
     n = await startTestNode(dialect, { rateLimits: false, env: { ALLOW_PRIVATE_ADDRESS: 'true' } });

@@ -8,7 +8,7 @@ import { generateCryptoKeyPair } from '@fedify/fedify';
 import { dialects } from '../helpers/db.ts';
 import { startTestNode, type TestNode } from '../helpers/node.ts';
 import { startFakeRemote, type FakeActor, type FakeRemote } from '../helpers/fake-remote.ts';
-import { eventually } from '../helpers/federation.ts';
+import { eventually, inboxDrained } from '../helpers/federation.ts';
 import type { Client } from '../helpers/client.ts';
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
@@ -147,8 +147,40 @@ describe.each(dialects)('a Mastodon server talking to a node on %s', (dialect) =
     expect(JSON.stringify((await lea.client.get('/api/feed')).body)).not.toMatch(/usurpé|Original/);
   });
 
+  let admin: Awaited<ReturnType<TestNode['setupAdmin']>> | undefined;
+
+  it('keeps a silenced server out of public lists: its posts reach friends only, its mentions of strangers are dropped', async () => {
+    admin ??= await n.setupAdmin();
+    // The setup proposes the allow-list; this instance stays open.
+    expect((await admin.client.put('/api/admin/federation/mode', { mode: 'open' })).status).toBe(200);
+    const html = async (path: string) => JSON.stringify((await lea.client.get(path)).body);
+    // Mastodon's context names Hashtag (the ActivityStreams one does not).
+    const context = ['https://www.w3.org/ns/activitystreams', { Hashtag: 'as:Hashtag' }];
+    const note = { id: `${gargron.id}/statuses/20`, type: 'Note', attributedTo: gargron.id, to: [PUBLIC], cc: [`${gargron.id}/followers`], content: '<p>Message sourdine #sourdine</p>', published: new Date().toISOString(), tag: [{ type: 'Hashtag', href: `${masto.url.href}tags/sourdine`, name: '#sourdine' }] };
+    masto.serve('/users/gargron/statuses/20', { '@context': context, ...note });
+    await masto.deliver(inbox, { '@context': context, id: aid(gargron), type: 'Create', actor: gargron.id, object: note, to: note.to, cc: note.cc }, gargron);
+    // Before: on the public timeline, under its hashtag, in the search.
+    await eventually(async () => expect(await html('/api/posts/public')).toContain('Message sourdine'));
+    expect(await html('/api/tags/sourdine')).toContain('Message sourdine');
+    expect(await html('/api/search?q=sourdine')).toContain('Message sourdine');
+    expect((await admin.client.put('/api/admin/federation/rules', { host: masto.host, action: 'silence' })).status).toBe(200);
+    // Silenced: Lea, his friend, still has it in her feed; the public lists do not.
+    expect(await html('/api/feed')).toContain('Message sourdine');
+    expect(await html('/api/posts/public')).not.toContain('Message sourdine');
+    expect(await html('/api/tags/sourdine')).not.toContain('Message sourdine');
+    expect(await html('/api/search?q=sourdine')).not.toContain('Message sourdine');
+    // The troll, not a friend of anyone here, mentions Lea: not kept, no notification.
+    const before = ((await lea.client.get('/api/notifications')).body.items as unknown[]).length;
+    const mention = { id: `${troll.id}/statuses/20`, type: 'Note', attributedTo: troll.id, to: [PUBLIC], cc: [leaUri], content: '<p>Hé @lea regarde ça</p>', tag: [{ type: 'Mention', href: leaUri, name: `@lea@${n.url.host}` }] };
+    masto.serve('/users/troll/statuses/20', mention);
+    await masto.deliver(inbox, { id: aid(troll), type: 'Create', actor: troll.id, object: mention, to: mention.to, cc: mention.cc }, troll);
+    await inboxDrained(n.node.services.db, 45_000);
+    expect(((await lea.client.get('/api/notifications')).body.items as unknown[]).length).toBe(before);
+    expect(await html('/api/feed')).not.toContain('regarde ça');
+  });
+
   it('turns away a blocked server at the door (403), and does not fetch from it', async () => {
-    const admin = await n.setupAdmin();
+    admin ??= await n.setupAdmin();
     expect((await admin.client.put('/api/admin/federation/rules', { host: masto.host, action: 'block' })).status).toBe(200);
     const before = masto.requests.length;
     const note = { id: `${gargron.id}/statuses/5`, type: 'Note', attributedTo: gargron.id, to: [PUBLIC], content: '<p>Après le blocage</p>' };

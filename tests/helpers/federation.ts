@@ -1,6 +1,8 @@
 // Two (or more) real instances that federate: each its own process and database, set up by its
 // first administrator in allow-list mode, each allowing the others, with members signed up over
 // HTTP (codes by mail to one test SMTP server).
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../server/db/client.ts';
 import { Client } from './client.ts';
 import { startInstance, type Instance } from './instance.ts';
 import { createPgDatabase } from './db.ts';
@@ -78,4 +80,16 @@ export async function eventually<T>(check: () => Promise<T>, ms = 15_000): Promi
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/**
+ * Waits until a node has handled every activity it received (its inbox queue is empty), so that
+ * a test can assert that something did not happen without guessing how long handling takes.
+ */
+export async function inboxDrained(db: Database, ms = 20_000): Promise<void> {
+  const { queueMessages: q } = db.t;
+  await eventually(async () => {
+    const left = await db.q.select({ seq: q.seq }).from(q).where(eq(q.queue, 'fedify-inbox')).limit(1);
+    if (left.length) throw new Error('inbox queue not drained');
+  }, ms);
 }
