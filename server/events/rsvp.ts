@@ -7,7 +7,7 @@
 //     party does not fit yet keeps their place and the next one who fits is served), each
 //     promoted member being told;
 //   - organizers see the list, approve or decline, check people in and add walk-ins.
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../events.ts';
@@ -155,7 +155,7 @@ export class RsvpService {
    * Someone of another server answers an event here (Join, Leave): the same rules as members'
    * (visibility, capacity, approval, invitation); the Join's id is kept to answer it.
    */
-  async remoteAnswer(remoteId: string, eventId: string, status: 'going' | 'not_going', joinUri: string | null): Promise<RsvpStatus | null> {
+  async remoteAnswer(remoteId: string, eventId: string, status: 'going' | 'interested' | 'not_going', joinUri: string | null): Promise<RsvpStatus | null> {
     const actor: Actor = { userId: remoteId, role: 'member', sessionId: null };
     const answer = await this.answer(actor, eventId, { status, guests: 0 }).catch(() => null);
     if (answer && joinUri) {
@@ -164,6 +164,26 @@ export class RsvpService {
       this.#bus.emit('event.rsvp', { eventId, userId: remoteId });
     }
     return answer?.status ?? null;
+  }
+
+  /**
+   * A Like of an event from another server (what Mastodon sends for a star): "interested", unless
+   * they already answered more; its Undo withdraws only that. `likeUri`: the Like's id.
+   */
+  async remoteInterest(remoteId: string, eventId: string, likeUri: string, on: boolean): Promise<void> {
+    const current = await this.#repo.rsvp(eventId, remoteId);
+    if (on) {
+      if (current && current.status !== 'not_going' && current.status !== 'interested') return;
+      await this.remoteAnswer(remoteId, eventId, 'interested', likeUri);
+    } else if (current?.status === 'interested' && current.uri === likeUri) {
+      await this.remoteAnswer(remoteId, eventId, 'not_going', null);
+    }
+  }
+
+  /** The event and person a Like's id made "interested" (for its Undo). */
+  async interestByUri(likeUri: string): Promise<{ eventId: string; userId: string } | null> {
+    const { eventRsvps: r } = this.#db.t;
+    return (await this.#db.q.select({ eventId: r.eventId, userId: r.userId }).from(r).where(and(eq(r.uri, likeUri), eq(r.status, 'interested'))))[0] ?? null;
   }
 
   /** The organizers' server of an event of another server answered a member's Join. */

@@ -256,6 +256,8 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
       // Their Follow of a group here.
       const followed = await groupFollowOf(from.id, objectId);
       if (followed) return void (await d.groups.remoteFollow(from.id, followed, false, null));
+      const interest = await d.rsvps.interestByUri(objectId);
+      if (interest && interest.userId === from.id) return d.rsvps.remoteInterest(from.id, interest.eventId, objectId, false);
       const liked = await d.remotePosts.likedByUri(objectId);
       if (liked && liked.userId === from.id) {
         const post = await d.posts.byId(liked.postId);
@@ -340,6 +342,12 @@ export function setupInbox(federation: AppFederation, d: InboxDeps) {
     .on(Like, async (ctx, like) => {
       const from = await sender(ctx, like);
       if (!from || from.kind !== 'person' || !like.objectId) return;
+      // A Like of one of our events (Mastodon's star on an event it shows as a post): interested.
+      const likedEvent = ourEvent(like.objectId);
+      if (likedEvent) {
+        if (like.id) await d.rsvps.remoteInterest(from.id, likedEvent, like.id.href, true);
+        return;
+      }
       const t = await target(ctx, like.objectId);
       if (t && !t.commentId) await d.remotePosts.like(from.id, t.post, like.id?.href ?? null, true);
     })

@@ -9,6 +9,7 @@ import { dialects } from '../helpers/db.ts';
 import { startTestNode, type TestNode } from '../helpers/node.ts';
 import { startFakeRemote, type FakeActor, type FakeRemote } from '../helpers/fake-remote.ts';
 import { eventually, inboxDrained } from '../helpers/federation.ts';
+import { eventInput } from '../helpers/events.ts';
 import type { Client } from '../helpers/client.ts';
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
@@ -145,6 +146,21 @@ describe.each(dialects)('a Mastodon server talking to a node on %s', (dialect) =
     await masto.deliver(inbox, { id: aid(gargron), type: 'Create', actor: gargron.id, object: spoofed }, gargron);
     await new Promise((r) => setTimeout(r, 800));
     expect(JSON.stringify((await lea.client.get('/api/feed')).body)).not.toMatch(/usurpé|Original/);
+  });
+
+  it('takes a Like of an event (a star in Mastodon) as "interested", and its Undo', async () => {
+    const event = (await lea.client.post('/api/events', eventInput({ title: 'Rassemblement étoilé' }))).body;
+    const eventUri = new URL(`/events/${event.id}`, n.url).href;
+    const likeId = aid(gargron);
+    expect((await masto.deliver(inbox, { id: likeId, type: 'Like', actor: gargron.id, object: eventUri }, gargron)).status).toBe(202);
+    await eventually(async () => expect((await lea.client.get(`/api/events/${event.id}`)).body.interestedCount).toBe(1));
+    expect((await lea.client.get(`/api/events/${event.id}`)).body.goingCount).toBe(0);
+    // Someone else's Undo of that Like changes nothing; his own withdraws it.
+    await masto.deliver(inbox, { id: aid(troll), type: 'Undo', actor: troll.id, object: { id: likeId, type: 'Like', actor: gargron.id, object: eventUri } }, troll);
+    await inboxDrained(n.node.services.db, 45_000);
+    expect((await lea.client.get(`/api/events/${event.id}`)).body.interestedCount).toBe(1);
+    await masto.deliver(inbox, { id: aid(gargron), type: 'Undo', actor: gargron.id, object: { id: likeId, type: 'Like', actor: gargron.id, object: eventUri } }, gargron);
+    await eventually(async () => expect((await lea.client.get(`/api/events/${event.id}`)).body.interestedCount).toBe(0));
   });
 
   let admin: Awaited<ReturnType<TestNode['setupAdmin']>> | undefined;
