@@ -61,7 +61,13 @@ export interface DomainEvents {
    * A message was stored (`created`: the room's kind and the members it mentions, for
    * notifications), or changed (edit, deletion, reaction: `created` is null), for live sockets.
    */
-  'chat.message': { roomId: string; message: MessageView; created: { roomKind: 'direct' | 'private' | 'group' | 'event'; mentioned: string[] } | null };
+  'chat.message': {
+    roomId: string;
+    message: MessageView;
+    created: { roomKind: 'direct' | 'private' | 'group' | 'event'; mentioned: string[] } | null;
+    /** The room has someone of another server (the federation publisher sends the message on). */
+    federated: boolean;
+  };
   /** A member's read position moved (their other devices update their counts). */
   'chat.read': { userId: string; roomId: string; readSeq: number; total: number };
 }

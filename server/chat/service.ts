@@ -14,7 +14,7 @@ import type { EventBus } from '../events.ts';
 import { AppError, fail } from '../errors.ts';
 import { parse, text } from '../validation.ts';
 import { type Actor, requireActor } from '../accounts/actor.ts';
-import type { AccountsRepository } from '../accounts/repository.ts';
+import type { AccountsRepository, UserRow } from '../accounts/repository.ts';
 import { newId } from '../accounts/secrets.ts';
 import type { FriendsRepository } from '../friends/repository.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
@@ -222,25 +222,34 @@ export class ChatService {
     if (otherId === a.userId) throw fail.invalid({ userId: 'chat.not_yourself' });
     const other = await this.#accounts.userById(otherId);
     if (!other || other.status !== 'active' || (await this.#friends.blockedEither(a.userId, otherId))) throw fail.notFound('chat.member_unknown');
-    const pairKey = [a.userId, otherId].sort().join(':');
+    const room = await this.#directRoom(a.userId, other, Boolean(other.host));
+    if (!room) throw fail.forbidden('chat.direct_not_allowed');
+    return this.#view(a.userId, room);
+  }
+
+  /**
+   * The one-to-one room of a starter with another person, created on first use when the other's
+   * setting lets the starter begin one (null otherwise). `federated`: one of them is of another
+   * server (its messages leave the instance).
+   */
+  async #directRoom(starterId: string, other: UserRow, federated: boolean): Promise<RoomRow | null> {
+    const pairKey = [starterId, other.id].sort().join(':');
     const { chatRooms: r, chatMembers: m } = this.#db.t;
     const find = async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0];
-    let room = await find();
-    if (!room) {
-      if (!(await this.#mayStartWith(a.userId, other))) throw fail.forbidden('chat.direct_not_allowed');
-      room = await this.#db.tx(async () => {
-        const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: a.userId, federated: Boolean(other.host), createdAt: new Date() }).onConflictDoNothing().returning())[0];
-        if (!created) return (await find())!;
-        const at = new Date();
-        await this.#db.w.insert(m).values([
-          { roomId: created.id, userId: a.userId, role: 'member', joinedAt: at },
-          { roomId: created.id, userId: otherId, role: 'member', joinedAt: at },
-        ]);
-        this.#db.afterCommit(() => this.#bus.emit('chat.access', { roomId: created.id, userIds: [a.userId, otherId], granted: true }));
-        return created;
-      });
-    }
-    return this.#view(a.userId, room);
+    const existing = await find();
+    if (existing) return existing;
+    if (!(await this.#mayStartWith(starterId, other))) return null;
+    return this.#db.tx(async () => {
+      const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: starterId, federated, createdAt: new Date() }).onConflictDoNothing().returning())[0];
+      if (!created) return (await find())!;
+      const at = new Date();
+      await this.#db.w.insert(m).values([
+        { roomId: created.id, userId: starterId, role: 'member', joinedAt: at },
+        { roomId: created.id, userId: other.id, role: 'member', joinedAt: at },
+      ]);
+      this.#db.afterCommit(() => this.#bus.emit('chat.access', { roomId: created.id, userIds: [starterId, other.id], granted: true }));
+      return created;
+    });
   }
 
   /** Friends always; others as their friend-request setting allows (everyone, friends of friends). */
@@ -633,7 +642,7 @@ export class ChatService {
     // The view is built from what this call holds and the author's name (kept a few seconds).
     const authors = parent?.authorId && parent.authorId !== a.userId ? await this.#summaries([a.userId, parent.authorId]) : await this.#senderSummary(a.userId).then((u) => new Map(u ? [[a.userId, u]] : []));
     const message = this.#toView(row, authors, parent, [], pictures.map((p, i) => ({ ...p, position: i })), documents);
-    this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned } });
+    this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned }, federated: room.federated });
     return { message, duplicate: false };
   }
 
@@ -702,25 +711,8 @@ export class ChatService {
     if ('memberId' in target) {
       const member = await this.#accounts.userById(target.memberId);
       if (!member || member.host || member.status !== 'active' || (await this.#friends.blockedEither(authorId, member.id))) return null;
-      const pairKey = [authorId, member.id].sort().join(':');
-      const { chatRooms: r, chatMembers: m } = this.#db.t;
-      const find = async () => (await this.#db.q.select().from(r).where(eq(r.pairKey, pairKey)))[0];
-      let room = await find();
-      if (!room) {
-        if (!(await this.#mayStartWith(authorId, member))) return null;
-        room = await this.#db.tx(async () => {
-          const created = (await this.#db.w.insert(r).values({ id: newId(), kind: 'direct', pairKey, createdBy: authorId, federated: true, createdAt: new Date() }).onConflictDoNothing().returning())[0];
-          if (!created) return (await find())!;
-          const at = new Date();
-          await this.#db.w.insert(m).values([
-            { roomId: created.id, userId: authorId, role: 'member', joinedAt: at },
-            { roomId: created.id, userId: member.id, role: 'member', joinedAt: at },
-          ]);
-          this.#db.afterCommit(() => this.#bus.emit('chat.access', { roomId: created.id, userIds: [authorId, member.id], granted: true }));
-          return created;
-        });
-      }
-      return (await this.#access.rights(authorId, room)).post ? room : null;
+      const room = await this.#directRoom(authorId, member, true);
+      return room && (await this.#access.rights(authorId, room)).post ? room : null;
     }
     const group = await this.#groups.byId(target.groupId);
     if (!group) return null;
@@ -762,7 +754,7 @@ export class ChatService {
       throw e;
     }
     const message = (await this.#views([row]))[0];
-    this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned: [] } });
+    this.#bus.emit('chat.message', { roomId: room.id, message, created: { roomKind: room.kind, mentioned: [] }, federated: room.federated });
     return message;
   }
 
@@ -852,15 +844,16 @@ export class ChatService {
   /** Applies a change to a message under the room's lock, with the room's next version. */
   async #change(roomId: string, messageId: string, apply: (version: number) => Promise<void>): Promise<MessageView> {
     const { chatMessages: msg, chatRooms: r } = this.#db.t;
-    await this.#db.tx(async () => {
+    const federated = await this.#db.tx(async () => {
       const current = await this.#lock(roomId);
       const version = current.version + 1;
       await apply(version);
       await this.#db.w.update(msg).set({ version }).where(eq(msg.id, messageId));
       await this.#db.w.update(r).set({ version }).where(eq(r.id, roomId));
+      return current.federated;
     });
     const message = (await this.#views([await this.#message(messageId)]))[0];
-    this.#bus.emit('chat.message', { roomId, message, created: null });
+    this.#bus.emit('chat.message', { roomId, message, created: null, federated });
     return message;
   }
 

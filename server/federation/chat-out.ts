@@ -41,15 +41,9 @@ export class ChatOut {
   }
 
   /**
-   * Whether a room's messages leave the instance (one-to-one with someone of another server, or
-   * a group's main room with members elsewhere): a flag on the room, set when that became true,
-   * so that a message costs one lookup by key. The job asks again who exactly.
+   * Where a room's messages go, or null. (Whether they leave at all is a flag on the room, set
+   * when someone of another server came in, read by the send itself; here, who exactly.)
    */
-  async federates(roomId: string): Promise<boolean> {
-    return (await this.#chat.roomById(roomId))?.federated ?? false;
-  }
-
-  /** Where a room's messages go, or null. */
   async #where(roomId: string): Promise<{ kind: 'direct'; to: RemoteRecipient[] } | { kind: 'remote-group'; group: RemoteRecipient } | { kind: 'our-group'; groupId: string; to: RemoteRecipient[] } | null> {
     const room = await this.#chat.roomById(roomId);
     if (!room) return null;
@@ -104,16 +98,15 @@ export class ChatOut {
 
     if (where.kind === 'our-group') {
       // The group redistributes its room: our members' messages embedded, others' by address.
-      const inner: Activity | URL = ours ? activity : message.uri ? new URL(message.uri) : null!;
-      if (!inner) return;
-      if (!ours && job.t === 'chat-change' && message.deletedAt) {
-        // A moderator here deleted a message of another server's member: the group says so.
-        const deletion = new Delete({ id: new URL(`#delete-${newId()}`, this.#uri(where.groupId)), actor: this.#uri(where.groupId), object: new Tombstone({ id: new URL(message.uri!) }), tos: addressed });
-        await this.#send(where.groupId, where.to, new Announce({ id: new URL(`/users/${where.groupId}/announces/${newId()}`, this.#origin), actor: this.#uri(where.groupId), object: deletion, tos: addressed }), { shared: true, orderingKey });
-        return;
+      if (ours) return this.#announce(where.groupId, where.to, activity, addressed, orderingKey);
+      if (!message.uri) return;
+      if (job.t === 'chat-message') return this.#announce(where.groupId, where.to, new URL(message.uri), addressed, orderingKey);
+      // A moderator here deleted a message of another server's member: the group says so.
+      if (message.deletedAt) {
+        const deletion = new Delete({ id: new URL(`#delete-${newId()}`, this.#uri(where.groupId)), actor: this.#uri(where.groupId), object: new Tombstone({ id: new URL(message.uri) }), tos: addressed });
+        await this.#announce(where.groupId, where.to, deletion, addressed, orderingKey);
       }
-      if (!ours) return job.t === 'chat-message' ? this.#announce(where.groupId, where.to, inner, addressed, orderingKey) : undefined;
-      return this.#announce(where.groupId, where.to, inner, addressed, orderingKey);
+      return;
     }
     if (!ours) return; // theirs: their server sent it
     await this.#send(author.id, where.kind === 'direct' ? where.to : [where.group], activity, { orderingKey });

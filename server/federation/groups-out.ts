@@ -15,7 +15,7 @@ import type { GroupsRepository } from '../groups/repository.ts';
 import type { PostRow, PostsRepository } from '../posts/repository.ts';
 import type { AppFederation } from './federation.ts';
 import type { FederationRepository, RemoteRecipient } from './repository.ts';
-import { commentNote, postNote, type Mentioned } from './vocab.ts';
+import { commentNote, groupAddressing, postNote, type Mentioned } from './vocab.ts';
 import type { CommentRow } from '../posts/repository.ts';
 
 export type GroupJob =
@@ -74,11 +74,6 @@ export class GroupsOut {
     return new URL(`/users/${actorId}/${kind}/${newId()}`, this.#origin);
   }
 
-  /** A group's address and the addressing of what is posted in it (group-only: the group alone). */
-  #addressing(groupUri: URL, audience: PostRow['audience']): { to: URL[]; cc: URL[] } {
-    return audience === 'public' ? { to: [PUBLIC_COLLECTION], cc: [groupUri] } : { to: [groupUri], cc: [] };
-  }
-
   /** Who a group here redistributes a post to: members' servers, and followers' for public posts. */
   async #audience(groupId: string, audience: PostRow['audience']) {
     const members = await this.#repo.remoteMembers(groupId);
@@ -108,7 +103,7 @@ export class GroupsOut {
       const target = await this.#repo.remoteById(group.id);
       if (!target) return;
       const note = await this.#note(post, new URL(target.uri));
-      const { to, cc } = this.#addressing(new URL(target.uri), post.audience);
+      const { to, cc } = groupAddressing(new URL(target.uri), post.audience);
       const id = new URL(`/posts/${post.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin);
       await this.#send(post.authorId, [target], new Kind({ id, actor: this.#uri(post.authorId), object: note, tos: to, ccs: cc }), { orderingKey: `post:${post.id}` });
       return;
@@ -127,13 +122,13 @@ export class GroupsOut {
   }
 
   #addressingOf(group: URL, audience: PostRow['audience']) {
-    const { to, cc } = this.#addressing(group, audience);
+    const { to, cc } = groupAddressing(group, audience);
     return { tos: to, ccs: cc };
   }
 
   async #note(post: PostRow, group: URL) {
     const author = { uri: this.#uri(post.authorId), followers: null };
-    const { to, cc } = this.#addressing(group, post.audience);
+    const { to, cc } = groupAddressing(group, post.audience);
     const mentions = await this.#mentions(await this.#posts.mentionedIds(post.id));
     const note = postNote(this.#origin.origin, post, author, { to, cc, images: await this.#posts.images([post.id]), mentions, hashtags: await this.#posts.hashtagsOf(post.id) });
     return note.clone({ audience: group });
@@ -148,7 +143,7 @@ export class GroupsOut {
     const inReplyTo = new URL(parent ? (parent.uri ?? `/posts/${parent.id}`) : (post.uri ?? `/posts/${post.id}`), this.#origin);
     const Kind = update ? Update : Create;
     const groupUri = group.host ? new URL((await this.#repo.remoteById(group.id))?.uri ?? '') : this.#uri(group.id);
-    const { to, cc } = this.#addressing(groupUri, post.audience);
+    const { to, cc } = groupAddressing(groupUri, post.audience);
     const build = () =>
       new Kind({
         id: new URL(`/posts/${comment.id}#${update ? `update-${newId()}` : 'create'}`, this.#origin),
@@ -165,6 +160,26 @@ export class GroupsOut {
     }
     const objectUri = new URL(comment.uri ?? `/posts/${comment.id}`, this.#origin);
     await this.#announce(group.id, post.audience, comment.uri ? objectUri : build(), objectUri, `comment:${comment.id}`);
+  }
+
+  /** A post or comment deleted in a group: ours in a group of another server, or one the group here tells its members of. */
+  async #deleted(objectId: string, groupId: string, audience: PostRow['audience'], authorId: string, uri: string | null): Promise<void> {
+    const group = await this.#groups.byId(groupId);
+    if (!group) return;
+    const object = new URL(uri ?? `/posts/${objectId}`, this.#origin);
+    if (group.host) {
+      // Our member's own post or comment in a group of another server: the group is told, and tells its members.
+      const author = await this.#accounts.userById(authorId);
+      const target = await this.#repo.remoteById(group.id);
+      if (uri || !author || author.host || !target) return;
+      await this.#send(authorId, [target], new Delete({ id: new URL(`#delete-${newId()}`, object), actor: this.#uri(authorId), object: new Tombstone({ id: object }), to: new URL(target.uri) }), {
+        orderingKey: `post:${objectId}`,
+      });
+      return;
+    }
+    // Here: the group tells its members' servers (the author's deletion, or a moderator's).
+    const deletion = new Delete({ id: new URL(`#delete-${newId()}`, this.#uri(group.id)), actor: this.#uri(group.id), object: new Tombstone({ id: object }), ...this.#addressingOf(this.#uri(group.id), audience) });
+    await this.#announce(group.id, audience, deletion, object, `post:${objectId}`);
   }
 
   async handle(job: GroupJob): Promise<void> {
@@ -222,29 +237,11 @@ export class GroupsOut {
         return;
       }
       case 'group-post-delete':
+        return this.#deleted(job.postId, job.groupId, job.audience, job.authorId, job.uri);
       case 'group-comment-delete': {
-        const objectId = job.t === 'group-post-delete' ? job.postId : job.commentId;
-        // A comment's post is still there (a deleted post's group and audience travel in the job).
-        const post = job.t === 'group-post-delete' ? null : await this.#posts.byId(job.postId);
-        const groupId = job.t === 'group-post-delete' ? job.groupId : post?.groupId;
-        const audience = job.t === 'group-post-delete' ? job.audience : (post?.audience ?? 'group');
-        if (!groupId) return;
-        const group = await this.#groups.byId(groupId);
-        if (!group) return;
-        const object = new URL(job.uri ?? `/posts/${objectId}`, this.#origin);
-        if (group.host) {
-          // Our member's own post or comment in a group of another server: the group is told, and tells its members.
-          const author = await this.#accounts.userById(job.authorId);
-          const target = await this.#repo.remoteById(group.id);
-          if (job.uri || !author || author.host || !target) return;
-          await this.#send(job.authorId, [target], new Delete({ id: new URL(`#delete-${newId()}`, object), actor: this.#uri(job.authorId), object: new Tombstone({ id: object }), to: new URL(target.uri) }), {
-            orderingKey: `post:${objectId}`,
-          });
-          return;
-        }
-        // Here: the group tells its members' servers (the author's deletion, or a moderator's).
-        const deletion = new Delete({ id: new URL(`#delete-${newId()}`, this.#uri(group.id)), actor: this.#uri(group.id), object: new Tombstone({ id: object }), ...this.#addressingOf(this.#uri(group.id), audience) });
-        await this.#announce(group.id, audience, deletion, object, `post:${objectId}`);
+        // A comment's post is still there (a deleted post's group and audience travel in its job).
+        const post = await this.#posts.byId(job.postId);
+        if (post?.groupId) await this.#deleted(job.commentId, post.groupId, post.audience, job.authorId, job.uri);
         return;
       }
     }

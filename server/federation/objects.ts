@@ -2,7 +2,7 @@
 // server checks the post it answers, Mastodon fetches a linked post). A public post is served to
 // anyone; a friends-only one only to a signed request from a friend of its author's (the key's
 // owner resolved to our row); a group's post to the servers of its members; "only me" never.
-import { Note, PUBLIC_COLLECTION } from '@fedify/vocab';
+import { Note } from '@fedify/vocab';
 import type { RequestContext } from '@fedify/fedify';
 import type { AppFederation } from './federation.ts';
 import type { RemoteActors } from './actors.ts';
@@ -10,7 +10,7 @@ import type { FriendsRepository } from '../friends/repository.ts';
 import type { PostsRepository, PostRow } from '../posts/repository.ts';
 import type { FederationRepository } from './repository.ts';
 import type { GroupsRepository } from '../groups/repository.ts';
-import { addressing, commentNote, postNote } from './vocab.ts';
+import { addressing, commentNote, groupAddressing, postNote } from './vocab.ts';
 
 export function setupObjects(
   federation: AppFederation,
@@ -43,7 +43,7 @@ export function setupObjects(
     if (post.groupId) {
       const group = await d.groups.byId(post.groupId);
       const uri = group?.host ? new URL((await d.actors.byId(group.id))?.uri ?? ctx.getActorUri(post.groupId)) : ctx.getActorUri(post.groupId);
-      return post.audience === 'public' ? { to: [PUBLIC_COLLECTION], cc: [uri] } : { to: [uri], cc: [] };
+      return groupAddressing(uri, post.audience);
     }
     const friends = post.audience === 'friends' ? (await d.repo.remoteFriends(post.authorId)).map((f) => new URL(f.uri)) : [];
     return addressing(post.audience, author(ctx, authorId), friends, []);

@@ -90,6 +90,7 @@ export class Publisher {
     this.#accounts = d.accounts;
     this.#posts = d.posts;
     this.#origin = d.publicUrl;
+    const send = (fromId: string, to: RemoteRecipient[], activity: Activity, opts?: { shared?: boolean; orderingKey?: string }) => this.#send(fromId, to, activity, opts);
     this.#groupsOut = new GroupsOut({
       db: d.db,
       federation: d.federation,
@@ -98,7 +99,7 @@ export class Publisher {
       posts: d.posts,
       accounts: d.accounts,
       repo: d.repo,
-      send: (fromId, to, activity, opts) => this.#send(fromId, to, activity, opts),
+      send,
       mentions: (ids) => this.#mentions(ids),
     });
     this.#chat = d.chat;
@@ -109,7 +110,7 @@ export class Publisher {
       groups: d.groups,
       accounts: d.accounts,
       repo: d.repo,
-      send: (fromId, to, activity, opts) => this.#send(fromId, to, activity, opts),
+      send,
     });
     this.#subscribe(d.bus);
   }
@@ -171,10 +172,10 @@ export class Publisher {
       if ((await this.#posts.byId(postId))?.groupId) return this.enqueue({ t: 'group-comment-delete', commentId, postId, authorId, uri });
       return uri ? undefined : this.enqueue({ t: 'comment-delete', commentId, postId, authorId });
     });
-    // Chat across servers (server/federation/chat-out.ts): one lookup by key per message.
-    bus.on('chat.message', async ({ roomId, message, created }) => {
-      // One room's jobs in turn: the worker hands them to Fedify in the order they were stored.
-      if (await this.#chatOut.federates(roomId)) await this.enqueue({ t: created ? 'chat-message' : 'chat-change', messageId: message.id }, `chat:${roomId}`);
+    // Chat across servers (server/federation/chat-out.ts): the room says whether it leaves; one
+    // room's jobs in turn, so that the worker hands them to Fedify in the order they were stored.
+    bus.on('chat.message', async ({ roomId, message, created, federated }) => {
+      if (federated) await this.enqueue({ t: created ? 'chat-message' : 'chat-change', messageId: message.id }, `chat:${roomId}`);
     });
     bus.on('group.membership', async ({ groupId, userId, member }) => {
       if (member && (await this.#remote(userId))) await this.#chat.markGroupFederated(groupId);

@@ -1,7 +1,6 @@
 // Queries of the federation layer: who of another server should receive what.
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { RemoteActorRow } from './actors.ts';
 
 export interface RemoteRecipient {
   /** Our row id. */
@@ -12,35 +11,33 @@ export interface RemoteRecipient {
   host: string;
 }
 
-const toRecipient = (r: Pick<RemoteActorRow, 'id' | 'uri' | 'inbox' | 'sharedInbox' | 'host'>): RemoteRecipient => ({
-  id: r.id,
-  uri: r.uri,
-  inbox: r.inbox,
-  sharedInbox: r.sharedInbox,
-  host: r.host,
-});
-
 export class FederationRepository {
   readonly #db: Database;
   constructor(db: Database) {
     this.#db = db;
   }
 
+  /** The columns of `remote_actors` that make a RemoteRecipient. */
+  #recipient() {
+    const { remoteActors: r } = this.#db.t;
+    return { id: r.id, uri: r.uri, inbox: r.inbox, sharedInbox: r.sharedInbox, host: r.host };
+  }
+
   /** The friends of a member who live on other servers. */
   async remoteFriends(userId: string): Promise<RemoteRecipient[]> {
     const { friendships: f, remoteActors: r } = this.#db.t;
     const rows = await this.#db.q
-      .select({ id: r.id, uri: r.uri, inbox: r.inbox, sharedInbox: r.sharedInbox, host: r.host })
+      .select(this.#recipient())
       .from(f)
       .innerJoin(r, eq(r.id, f.friendId))
       .where(eq(f.userId, userId));
-    return rows.map(toRecipient);
+    return rows;
   }
 
   async remoteByIds(ids: string[]): Promise<RemoteRecipient[]> {
     if (!ids.length) return [];
     const { remoteActors: r } = this.#db.t;
-    return (await this.#db.q.select().from(r).where(inArray(r.id, ids))).map(toRecipient);
+    return this.#db.q.select(this.#recipient()).from(r).where(inArray(r.id, ids));
   }
 
   async remoteById(id: string): Promise<RemoteRecipient | null> {
@@ -61,22 +58,22 @@ export class FederationRepository {
   async remoteMembers(groupId: string): Promise<RemoteRecipient[]> {
     const { groupMembers: m, remoteActors: r } = this.#db.t;
     const rows = await this.#db.q
-      .select({ id: r.id, uri: r.uri, inbox: r.inbox, sharedInbox: r.sharedInbox, host: r.host })
+      .select(this.#recipient())
       .from(m)
       .innerJoin(r, eq(r.id, m.userId))
       .where(eq(m.groupId, groupId));
-    return rows.map(toRecipient);
+    return rows;
   }
 
   /** People of other servers who follow a group here (they get its public posts). */
   async remoteGroupFollowers(groupId: string): Promise<RemoteRecipient[]> {
     const { groupFollows: f, remoteActors: r } = this.#db.t;
     const rows = await this.#db.q
-      .select({ id: r.id, uri: r.uri, inbox: r.inbox, sharedInbox: r.sharedInbox, host: r.host })
+      .select(this.#recipient())
       .from(f)
       .innerJoin(r, eq(r.id, f.userId))
       .where(eq(f.groupId, groupId));
-    return rows.map(toRecipient);
+    return rows;
   }
 
   /** Whether members here belong to (or follow) a group of another server: what it sends is worth keeping. */

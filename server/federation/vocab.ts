@@ -32,6 +32,11 @@ export function addressing(audience: PostRow['audience'], author: NoteAuthor, fr
   return { to: [...friends], cc: [] };
 }
 
+/** Who a post or comment in a group is addressed to: the group (and the public, for a public post); never its members by name. */
+export function groupAddressing(group: URL, audience: PostRow['audience']): { to: URL[]; cc: URL[] } {
+  return audience === 'public' ? { to: [PUBLIC_COLLECTION], cc: [group] } : { to: [group], cc: [] };
+}
+
 export function postNote(
   origin: string,
   post: PostRow,

@@ -10,7 +10,7 @@ import { normalizeForSearch } from '../search/normalize.ts';
 import type { NotificationService } from '../notifications/service.ts';
 import type { FriendsRepository } from '../friends/repository.ts';
 import type { AudienceRules } from './audience.ts';
-import type { PostRow, PostsRepository } from './repository.ts';
+import type { CommentRow, PostRow, PostsRepository } from './repository.ts';
 
 export interface RemoteText {
   uri: string;
@@ -139,32 +139,25 @@ export class RemotePosts {
   }
 
   /** Deletes a post or comment of another server, asked by its author. */
-  async deleteByUri(authorId: string, uri: string): Promise<boolean> {
-    const post = await this.byUri(uri);
-    if (post) {
-      if (post.authorId !== authorId) return false;
-      await this.#db.tx(() => this.#repo.delete(post.id));
-      return true;
-    }
-    const comment = await this.commentByUri(uri);
-    if (comment && comment.authorId === authorId) {
-      await this.#db.tx(() => this.#repo.deleteComment(comment));
-      return true;
-    }
-    return false;
+  deleteByUri(authorId: string, uri: string): Promise<boolean> {
+    return this.#deleteIf(uri, async (x) => ('post' in x ? x.post.authorId : x.comment.authorId) === authorId);
   }
 
   /** Deletes a post or comment in a group of another server, asked by the group (its moderators, or relaying its author). */
-  async deleteInGroup(groupId: string, uri: string): Promise<boolean> {
+  deleteInGroup(groupId: string, uri: string): Promise<boolean> {
+    return this.#deleteIf(uri, async (x) => ('post' in x ? x.post.groupId : (await this.#repo.byId(x.comment.postId))?.groupId) === groupId);
+  }
+
+  /** Deletes the post, or else the comment, of another server with this address, if `may` allows it. */
+  async #deleteIf(uri: string, may: (x: { post: PostRow } | { comment: CommentRow }) => Promise<boolean>): Promise<boolean> {
     const post = await this.byUri(uri);
     if (post) {
-      if (post.groupId !== groupId) return false;
+      if (!(await may({ post }))) return false;
       await this.#db.tx(() => this.#repo.delete(post.id));
       return true;
     }
     const comment = await this.commentByUri(uri);
-    const parent = comment ? await this.#repo.byId(comment.postId) : undefined;
-    if (!comment || parent?.groupId !== groupId) return false;
+    if (!comment || !(await may({ comment }))) return false;
     await this.#db.tx(() => this.#repo.deleteComment(comment));
     return true;
   }
