@@ -65,6 +65,11 @@ describe('groups across instances', () => {
     const remote = members.find((m) => m.username === `${bea.user.username}@${net.instances[1].url.host}`);
     expect(remote).toBeTruthy();
     beaOnA = remote!.id;
+    // A member, not an organizer: she manages nothing of it, on either instance.
+    expect((await bea.client.patch(`/api/groups/${groupOnB}`, { name: 'Détourné' })).status).toBe(403);
+    expect((await bea.client.post(`/api/groups/${groupOnB}/links`)).status).toBe(403);
+    expect((await bea.client.get(`/api/groups/${groupOnB}/requests`)).status).toBe(403);
+    expect((await ana.client.get(`/api/groups/${groupId}`)).body.name).toBe('Comité Fédéré');
   });
 
   it('brings the group’s posts to its members on the other instance, and to nobody else', async () => {
